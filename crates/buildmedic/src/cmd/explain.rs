@@ -1,0 +1,10 @@
+//! `buildmedic explain`.
+
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> miette::Result<ExitCode> {
+    Err(miette::miette!("`buildmedic explain` is not implemented yet"))
+}

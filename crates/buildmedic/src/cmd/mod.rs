@@ -1,0 +1,7 @@
+//! One module per subcommand.
+
+pub mod diagnose;
+pub mod explain;
+pub mod kinds;
+pub mod lint;
+pub mod rules;
