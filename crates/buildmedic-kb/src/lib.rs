@@ -1,1 +1,198 @@
-//! buildmedic-kb
+//! The knowledge base: what buildmedic knows about each kind of build failure.
+//!
+//! One entry per kind, kept as data next to its fixture logs in `knowledge/<kind>/`:
+//!
+//! ```text
+//! knowledge/conda-package-not-found/
+//!   kind.toml            title, summary, causes, affected areas, fix steps, references,
+//!                        the kinds it explains away, signatures, fixture expectations
+//!   fixtures/*.log       positive fixtures (the kind is the root cause) and near misses
+//! ```
+//!
+//! The built-in entries are embedded at build time (see `build.rs`). Users add or override
+//! entries with rule directories of the same layout ([`KnowledgeBase::load_dir`]) or inline
+//! entries in `buildmedic.toml` ([`KnowledgeBase::load_inline`]). Every load validates: a
+//! broken file is an error that names the file, line and problem.
+//!
+//! This crate owns the schema and validation; it does not match logs (`buildmedic-engine`).
+
+mod entry;
+mod literals;
+mod load;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+pub use entry::{Entry, Expect, Fixture, Near, Origin, Scope, SignatureDef, Window};
+pub use load::KbError;
+
+/// The build-failure kind ids of `spec/kinds.md`, in its order. Output uses exactly these.
+pub const KIND_IDS: &[&str] = &[
+    "registry-unreachable",
+    "image-not-found",
+    "registry-auth",
+    "network-io",
+    "dockerfile-malformed",
+    "dockerfile-not-found",
+    "unknown-docker-instruction",
+    "copy-file-not-found",
+    "conda-bad-spec",
+    "conda-http",
+    "conda-package-not-found",
+    "conda-unsatisfiable",
+    "conda-solver-timeout",
+    "out-of-memory",
+    "conda-command-not-found",
+    "conda-bare-redirection",
+    "incompatible-python",
+    "utf8-decode",
+    "missing-python-module",
+    "pip-no-matching-distribution",
+    "pip-resolution-impossible",
+    "pip-invalid-operator",
+    "pip-invalid-wheel-filename",
+    "pip-interactive-auth",
+    "pip-cannot-uninstall",
+    "pip-install-failed",
+    "wheel-build-failed",
+    "mpi4py-build-failed",
+    "horovod-build-failed",
+    "forbidden-blob",
+    "missing-command",
+    "make-no-targets",
+    "apt-get-failed",
+    "docker-push-failed",
+    "disk-full",
+    "build-timeout",
+    "unknown",
+];
+
+/// The kind reported when the build failed but nothing in the knowledge base fits.
+pub const UNKNOWN: &str = "unknown";
+
+/// Entity names a signature may capture (named groups) and fix steps may use (`{name}`).
+pub const ENTITY_NAMES: &[&str] = &[
+    "package",
+    "version",
+    "channel",
+    "image",
+    "registry",
+    "command",
+    "file",
+    "python_version",
+    "module",
+    "url",
+    "host",
+    "line",
+    "stage",
+];
+
+/// The set of entries in effect: built-ins, then user entries that add or replace kinds.
+#[derive(Debug, Clone, Default)]
+pub struct KnowledgeBase {
+    entries: BTreeMap<String, Entry>,
+}
+
+impl KnowledgeBase {
+    /// The entries shipped with buildmedic.
+    pub fn builtin() -> Result<Self, KbError> {
+        let mut kb = KnowledgeBase::default();
+        for e in embedded::EMBEDDED {
+            let path = PathBuf::from(format!("knowledge/{}/kind.toml", e.dir));
+            let fixtures = e
+                .fixtures
+                .iter()
+                .map(|(name, bytes)| ((*name).to_string(), bytes.to_vec()))
+                .collect();
+            let entry = load::parse_entry(e.toml, &path, Origin::Builtin, fixtures)?;
+            kb.insert(entry);
+        }
+        kb.validate_links()?;
+        Ok(kb)
+    }
+
+    /// An empty knowledge base (for `rules test` on a user directory alone).
+    pub fn empty() -> Self {
+        Self::default()
+    }
+
+    /// Adds or replaces entries from a rule directory: `DIR/<kind>/kind.toml` with
+    /// `DIR/<kind>/fixtures/`, or flat `DIR/*.toml` files with one entry each.
+    pub fn load_dir(&mut self, dir: &std::path::Path) -> Result<Vec<String>, KbError> {
+        let entries = load::load_dir(dir)?;
+        let kinds = entries.iter().map(|e| e.kind.clone()).collect();
+        for e in entries {
+            self.insert(e);
+        }
+        self.validate_links()?;
+        Ok(kinds)
+    }
+
+    /// Adds or replaces one entry written as TOML (an inline `[[diagnose.kind]]` table of
+    /// `buildmedic.toml`, already serialised back to TOML by the caller, or a file's text).
+    pub fn load_inline(&mut self, toml_text: &str, path: &std::path::Path) -> Result<String, KbError> {
+        let entry = load::parse_entry(toml_text, path, Origin::File(path.to_path_buf()), Vec::new())?;
+        let kind = entry.kind.clone();
+        self.insert(entry);
+        self.validate_links()?;
+        Ok(kind)
+    }
+
+    fn insert(&mut self, entry: Entry) {
+        self.entries.insert(entry.kind.clone(), entry);
+    }
+
+    /// `explains` and `near` must name kinds and signatures that exist.
+    fn validate_links(&self) -> Result<(), KbError> {
+        for e in self.entries.values() {
+            for k in &e.explains {
+                if !self.entries.contains_key(k) && !KIND_IDS.contains(&k.as_str()) {
+                    return Err(KbError::at(&e.path, e.explains_line, format!("`explains` names unknown kind `{k}`")));
+                }
+            }
+            for s in &e.signatures {
+                if let Some(near) = &s.near {
+                    let (kind, id) = near.target(&e.kind);
+                    let found = self
+                        .entries
+                        .get(kind)
+                        .is_some_and(|t| t.signatures.iter().any(|t| t.id == id));
+                    if !found {
+                        return Err(KbError::at(
+                            &e.path,
+                            s.line,
+                            format!("signature `{}`: `near` names unknown signature `{kind}/{id}`", s.id),
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn get(&self, kind: &str) -> Option<&Entry> {
+        self.entries.get(kind)
+    }
+
+    /// Entries in kind-id order.
+    pub fn entries(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.values()
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+mod embedded {
+    pub(crate) struct EmbeddedEntry {
+        pub dir: &'static str,
+        pub toml: &'static str,
+        pub fixtures: &'static [(&'static str, &'static [u8])],
+    }
+    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+}

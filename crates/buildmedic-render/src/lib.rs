@@ -7,6 +7,7 @@
 //! raw parts.
 
 pub mod diagnosis;
+pub mod explain;
 pub mod lint;
 
 /// Whether text output may use ANSI colours.

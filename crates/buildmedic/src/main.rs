@@ -4,6 +4,8 @@
 //! returns an [`ExitCode`]. Errors are `miette` reports; `main` maps them to exit code 2.
 
 mod cmd;
+mod config;
+mod rules;
 
 use std::process::ExitCode;
 

@@ -1,10 +1,99 @@
-//! `buildmedic diagnose`.
+//! `buildmedic diagnose LOG...`: name the root cause of each build log.
 
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-#[derive(Debug, clap::Args)]
-pub struct Args {}
+use buildmedic_engine::{Engine, Status};
+use buildmedic_render::diagnosis::{Format, render};
+use clap::ValueEnum;
 
-pub fn run(_args: Args) -> miette::Result<ExitCode> {
-    Err(miette::miette!("`buildmedic diagnose` is not implemented yet"))
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    /// A headline and a code frame of the evidence (colours on a terminal; NO_COLOR respected).
+    Text,
+    /// One `buildmedic.diagnosis/v1` JSON object per input, one per line.
+    Json,
+    /// A Markdown section for a CI job summary.
+    Markdown,
+    /// GitHub Actions `::error` annotations.
+    Github,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Build logs to read: files (plain or gzip, recognised by content) or `-` for stdin.
+    #[arg(required = true, value_name = "LOG")]
+    pub logs: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: FormatArg,
+    /// Add or override knowledge-base entries from a rule directory (repeatable).
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+    /// Ignore buildmedic.toml files and the user rule directory.
+    #[arg(long)]
+    pub no_config: bool,
+}
+
+/// Exit codes: 0 every build succeeded, 1 a failure was found, 2 an input or usage error
+/// (other inputs are still diagnosed).
+pub fn run(args: Args) -> miette::Result<ExitCode> {
+    let engine = crate::rules::engine(&args.rules, args.no_config)?;
+    let format = match args.format {
+        FormatArg::Text => Format::Text,
+        FormatArg::Json => Format::Json,
+        FormatArg::Markdown => Format::Markdown,
+        FormatArg::Github => Format::Github,
+    };
+    let color = buildmedic_render::use_color(std::io::stdout().is_terminal());
+    let stdout = std::io::stdout();
+    let mut any_failed = false;
+    let mut any_error = false;
+    for path in &args.logs {
+        let source = path.to_string_lossy();
+        match diagnose_one(&engine, path, &source) {
+            Ok(d) => {
+                any_failed |= d.status == Status::Failed;
+                let mut out = stdout.lock();
+                if out.write_all(render(&d, format, color).as_bytes()).is_err() {
+                    // stdout closed (e.g. `| head`): stop quietly.
+                    return Ok(ExitCode::from(if any_error { 2 } else { u8::from(any_failed) }));
+                }
+            }
+            Err(e) => {
+                any_error = true;
+                eprintln!("{:?}", miette::Report::new(e));
+            }
+        }
+    }
+    Ok(ExitCode::from(if any_error {
+        2
+    } else if any_failed {
+        1
+    } else {
+        0
+    }))
+}
+
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+enum DiagnoseError {
+    #[error(transparent)]
+    #[diagnostic(code(buildmedic::input))]
+    Input(#[from] buildmedic_log::InputError),
+    #[error("{path}: read failed: {source}")]
+    #[diagnostic(code(buildmedic::read))]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn diagnose_one(engine: &Engine, path: &std::path::Path, source: &str) -> Result<buildmedic_engine::Diagnosis, DiagnoseError> {
+    let input = buildmedic_log::open_input(path)?;
+    engine.diagnose(input, source).map_err(|e| DiagnoseError::Read {
+        path: source.to_string(),
+        source: e,
+    })
 }

@@ -1,10 +1,34 @@
-//! `buildmedic kinds`.
+//! `buildmedic kinds`: the failure kinds in effect.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-#[derive(Debug, clap::Args)]
-pub struct Args {}
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum KindsFormat {
+    Text,
+    Json,
+    Markdown,
+}
 
-pub fn run(_args: Args) -> miette::Result<ExitCode> {
-    Err(miette::miette!("`buildmedic kinds` is not implemented yet"))
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[arg(long, value_enum, default_value = "text")]
+    format: KindsFormat,
+    /// Include entries from a rule directory (repeatable).
+    #[arg(long = "rules", value_name = "DIR")]
+    rules: Vec<PathBuf>,
+    /// Ignore buildmedic.toml files and the user rule directory.
+    #[arg(long)]
+    no_config: bool,
+}
+
+pub fn run(args: Args) -> miette::Result<ExitCode> {
+    let kb = crate::rules::knowledge_base(&args.rules, args.no_config)?;
+    let out = match args.format {
+        KindsFormat::Text => buildmedic_render::explain::kinds_text(&kb),
+        KindsFormat::Json => buildmedic_render::explain::kinds_json(&kb),
+        KindsFormat::Markdown => buildmedic_render::explain::kinds_markdown(&kb),
+    };
+    print!("{out}");
+    Ok(ExitCode::SUCCESS)
 }

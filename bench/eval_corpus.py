@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+"""Measure buildmedic's diagnosis accuracy on the labelled corpus in ../shared/corpus.
+
+usage: eval_corpus.py [--bin PATH] [--corpus DIR] [--noise MB] [--min-accuracy PCT]
+                      [--min-entities PCT] [--verbose] [--json OUT]
+
+For every log of manifest.jsonl the expected kind is `relabel` if present, else `category`;
+`accept` lists other kinds a fair grader accepts. `no-failure` logs must be reported as
+succeeded. Entity recall is measured for the labelled package / image / command values: a
+value counts as found when an extracted value of the same entity equals it, contains it or
+is contained in it (case-insensitive, whitespace-normalised).
+
+--noise MB places each log after MB megabytes of `gen_log.py MB --failure body` output
+(a long successful BuildKit build) to check that position and noise do not change the
+answer.
+
+Exit status: 1 if top-1 accuracy or entity recall is under the given minimum.
+"""
+import argparse
+import collections
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def norm(s):
+    return " ".join(str(s).lower().split())
+
+
+def entity_found(value, extracted):
+    v = norm(value)
+    for e in extracted:
+        e = norm(e)
+        if e == v or (len(v) >= 2 and v in e) or (len(e) >= 3 and e in v):
+            return True
+    return False
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", default=os.path.join(ROOT, "target", "release", "buildmedic"))
+    ap.add_argument("--corpus", default=os.path.join(ROOT, "..", "shared", "corpus"))
+    ap.add_argument("--noise", type=float, default=0)
+    ap.add_argument("--min-accuracy", type=float, default=0)
+    ap.add_argument("--min-entities", type=float, default=0)
+    ap.add_argument("--verbose", action="store_true")
+    ap.add_argument("--json", help="write per-log results here")
+    ap.add_argument("--rules", action="append", default=[], help="pass --rules DIR to buildmedic")
+    args = ap.parse_args()
+
+    manifest = os.path.join(args.corpus, "manifest.jsonl")
+    if not os.path.exists(manifest):
+        print(f"no corpus at {args.corpus}; skipping", file=sys.stderr)
+        return 0
+    rows = [json.loads(l) for l in open(manifest) if l.strip()]
+
+    noise = b""
+    if args.noise:
+        gen = os.path.join(args.corpus, "..", "bench", "gen_log.py")
+        noise = subprocess.run([sys.executable, gen, str(args.noise), "--failure", "body"],
+                               check=True, capture_output=True).stdout
+
+    per_kind = collections.defaultdict(lambda: [0, 0])
+    confusion = collections.Counter()
+    ent_total = collections.Counter()
+    ent_found = collections.Counter()
+    succ_total = succ_ok = 0
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for r in rows:
+            expected = r.get("relabel") or r["category"]
+            accept = set(r.get("accept") or []) | {expected}
+            path = os.path.join(args.corpus, r["file"])
+            if noise:
+                p = os.path.join(tmp, r["file"])
+                with open(p, "wb") as f:
+                    f.write(noise)
+                    with open(path, "rb") as src:
+                        f.write(src.read())
+                path = p
+            cmd = [args.bin, "diagnose", "--no-config", "--format", "json", path]
+            for d in args.rules:
+                cmd += ["--rules", d]
+            out = subprocess.run(cmd, capture_output=True)
+            if out.returncode not in (0, 1):
+                print(f"{r['id']}: exit {out.returncode}: {out.stderr.decode(errors='replace')}", file=sys.stderr)
+                got, ents, status = "<error>", {}, "error"
+            else:
+                d = json.loads(out.stdout)
+                status = d["status"]
+                prim = next((f for f in d["findings"] if f["primary"]), None)
+                got = "no-failure" if status == "succeeded" else (prim["kind"] if prim else "<none>")
+                ents = prim["entities"] if prim else {}
+            ok = got in accept
+            if expected == "no-failure":
+                succ_total += 1
+                succ_ok += ok
+            per_kind[expected][0] += ok
+            per_kind[expected][1] += 1
+            if not ok:
+                confusion[(expected, got)] += 1
+            missing = []
+            for name in ("package", "image", "command"):
+                if name in r.get("entities", {}):
+                    v = r["entities"][name]
+                    ent_total[name] += 1
+                    if entity_found(v, ents.get(name, [])):
+                        ent_found[name] += 1
+                    else:
+                        missing.append(f"{name}={v!r} got {ents.get(name, [])}")
+            results.append({"id": r["id"], "expected": expected, "got": got, "ok": ok, "missing": missing})
+            if args.verbose and (not ok or missing):
+                mark = "MISS" if not ok else "ent "
+                print(f"{mark} {r['id']:<7} expected {expected:<28} got {got:<28} {'; '.join(missing)}")
+
+    total = len(rows)
+    correct = sum(v[0] for v in per_kind.values())
+    acc = 100.0 * correct / total
+    et = sum(ent_total.values())
+    ef = sum(ent_found.values())
+    erec = 100.0 * ef / et if et else 100.0
+    print(f"\n{'kind':<30} {'correct':>7} {'total':>5}")
+    for k in sorted(per_kind):
+        c, t = per_kind[k]
+        print(f"{k:<30} {c:>7} {t:>5}")
+    if confusion:
+        print("\nmisses (expected -> got):")
+        for (e, g), n in confusion.most_common():
+            print(f"  {n} x {e} -> {g}")
+    print(f"\ntop-1 accuracy: {correct}/{total} = {acc:.1f}%" + (f" (after {args.noise} MB of noise)" if noise else ""))
+    print(f"successful builds reported as succeeded: {succ_ok}/{succ_total}")
+    print("entity recall: " + ", ".join(f"{n} {ent_found[n]}/{ent_total[n]}" for n in ("package", "image", "command"))
+          + f" = {ef}/{et} = {erec:.1f}%")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=1)
+    fail = acc < args.min_accuracy or erec < args.min_entities
+    if fail:
+        print(f"FAIL: below the minimum (accuracy {args.min_accuracy}%, entities {args.min_entities}%)", file=sys.stderr)
+    return 1 if fail else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,119 @@
+//! The diagnosis: what buildmedic concluded about one log. This is the JSON contract
+//! `buildmedic.diagnosis/v1`; outside tools depend on it, so fields are only ever added.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+pub const SCHEMA: &str = "buildmedic.diagnosis/v1";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Failed,
+    Succeeded,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Diagnosis {
+    pub schema: &'static str,
+    /// The path given on the command line, or `-` for stdin.
+    pub source: String,
+    pub status: Status,
+    /// `legacy`, `buildkit`, `acr` or `plain`.
+    pub format: &'static str,
+    /// Capturing systems seen in line prefixes (`github-actions`, `timestamps`, ...).
+    pub wrappers: Vec<&'static str>,
+    pub failing_step: Option<FailingStep>,
+    /// The primary finding first, then secondary findings by decreasing confidence.
+    pub findings: Vec<Finding>,
+    /// Findings explained away by the root cause.
+    pub suppressed: Vec<Suppressed>,
+    pub stats: Stats,
+}
+
+impl Diagnosis {
+    pub fn primary(&self) -> Option<&Finding> {
+        self.findings.iter().find(|f| f.primary)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FailingStep {
+    /// `N` of `Step N/M` or `[N/M]`, when the log gives it.
+    pub index: Option<u32>,
+    /// The builder's label: `Step 7/12`, `[3/7]`, `[builder 3/7]`, `#8`.
+    pub label: Option<String>,
+    pub instruction: Option<String>,
+    pub command: String,
+    pub exit_code: Option<i32>,
+    /// First and last line of the step.
+    pub lines: [u64; 2],
+    /// What the exit code usually means (`137` → killed, usually out of memory).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exit_meaning: Option<&'static str>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub kind: String,
+    pub primary: bool,
+    pub title: String,
+    pub confidence: f32,
+    /// Line numbers of the evidence, one per `evidence` entry.
+    pub lines: Vec<u64>,
+    /// The evidence lines, cleaned and redacted.
+    pub evidence: Vec<String>,
+    pub entities: BTreeMap<String, Vec<String>>,
+    pub causes: Vec<String>,
+    pub affected: Vec<String>,
+    /// Fix steps, with the log's own names filled in.
+    pub steps: Vec<String>,
+    pub references: Vec<String>,
+    /// The signatures that matched (`kind/id`), strongest first.
+    pub signatures: Vec<String>,
+    /// Where the evidence is: in the failing step, outside any step, or in a step that
+    /// succeeded.
+    pub location: Location,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Location {
+    FailingStep,
+    NoStep,
+    OtherFailedStep,
+    UnfinishedStep,
+    SucceededStep,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Suppressed {
+    pub kind: String,
+    pub reason: String,
+    pub lines: Vec<u64>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Stats {
+    pub lines: u64,
+    pub bytes: u64,
+    pub steps: usize,
+}
+
+/// What an exit code usually means in a build.
+pub fn exit_meaning(code: i32) -> Option<&'static str> {
+    Some(match code {
+        2 => "misuse of a shell builtin, or make's failure code",
+        100 => "apt-get failed",
+        126 => "command found but not executable",
+        127 => "command not found",
+        130 => "interrupted (SIGINT)",
+        137 => "killed (SIGKILL), usually by the out-of-memory killer",
+        139 => "segmentation fault",
+        143 => "terminated (SIGTERM), often a timeout or cancellation",
+        247 => "conda exited abnormally, seen on memory-starved builds",
+        -15 => "terminated (SIGTERM)",
+        _ => return None,
+    })
+}

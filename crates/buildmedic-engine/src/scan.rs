@@ -1,0 +1,365 @@
+//! The scanner: the [`Sink`] that turns batches of lines into signature matches and
+//! candidate error lines, per step, in bounded memory.
+//!
+//! Matches are kept per step because which step failed is only known at the end of the
+//! log. Steps that finish successfully are pruned as soon as the reader says so: their
+//! matches (often red herrings such as pip's resolver notice) shrink to a few per
+//! signature, so a gigabyte of successful steps does not grow memory.
+
+use std::collections::HashMap;
+
+use buildmedic_log::{Batch, LineRec, Sink, Step, StepId};
+
+use crate::matcher::{Matcher, error_rank};
+
+/// Matches kept per signature per step; later ones are only counted.
+const MATCHES_PER_SIGNATURE: usize = 8;
+/// Matches kept per signature from all succeeded steps together.
+const SUCCEEDED_PER_SIGNATURE: usize = 2;
+/// Candidate error lines kept per step.
+const CANDIDATES_PER_STEP: usize = 12;
+/// Last lines kept per step.
+const TAIL: usize = 4;
+/// Lines a window keeps as evidence.
+const WINDOW_EVIDENCE: usize = 24;
+/// Evidence text is cut at this many bytes.
+const MAX_TEXT: usize = 1024;
+
+#[derive(Debug, Clone)]
+pub struct Match {
+    pub signature: u32,
+    pub line: u64,
+    pub step: StepId,
+    pub text: String,
+    /// (entity name, value) in order of appearance, window captures included.
+    pub captures: Vec<(&'static str, String)>,
+    /// Lines a window added: (line, text).
+    pub window: Vec<(u64, String)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub line: u64,
+    pub rank: u8,
+    pub text: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Bucket {
+    pub matches: Vec<Match>,
+    /// Matches per signature, including those not kept.
+    pub counts: HashMap<u32, u64>,
+    pub candidates: Vec<Candidate>,
+    pub tail: Vec<(u64, String)>,
+}
+
+struct OpenWindow {
+    step: StepId,
+    /// Index into the step bucket's `matches`.
+    match_index: usize,
+    signature: u32,
+    remaining: u32,
+}
+
+pub struct Scanner<'m> {
+    matcher: &'m Matcher,
+    /// Buckets by step index; `none` for lines outside steps.
+    pub buckets: Vec<Option<Bucket>>,
+    pub none: Bucket,
+    /// Matches from steps that succeeded, a few per signature.
+    pub succeeded: Vec<Match>,
+    windows: Vec<OpenWindow>,
+    scratch: Vec<u32>,
+    seen: Vec<bool>,
+    flagged: Vec<usize>,
+}
+
+impl<'m> Scanner<'m> {
+    pub fn new(matcher: &'m Matcher) -> Self {
+        Scanner {
+            matcher,
+            buckets: Vec::new(),
+            none: Bucket::default(),
+            succeeded: Vec::new(),
+            windows: Vec::new(),
+            scratch: Vec::new(),
+            seen: vec![false; matcher.signatures.len()],
+            flagged: Vec::new(),
+        }
+    }
+
+    pub fn bucket(&self, step: StepId) -> Option<&Bucket> {
+        match step.get() {
+            None => Some(&self.none),
+            Some(i) => self.buckets.get(i).and_then(Option::as_ref),
+        }
+    }
+
+    fn bucket_mut(&mut self, step: StepId) -> &mut Bucket {
+        match step.get() {
+            None => &mut self.none,
+            Some(i) => {
+                if self.buckets.len() <= i {
+                    self.buckets.resize_with(i + 1, || None);
+                }
+                self.buckets[i].get_or_insert_with(Bucket::default)
+            }
+        }
+    }
+
+    fn on_line(&mut self, batch: &Batch<'_>, rec: &LineRec) {
+        let text = batch.text(rec);
+        self.matcher.candidates(text, &mut self.scratch, &mut self.seen);
+        let mut sigs = std::mem::take(&mut self.scratch);
+        for &si in &sigs {
+            let sig = &self.matcher.signatures[si as usize].def;
+            let Some(caps) = sig.regex.captures(text) else {
+                continue;
+            };
+            if sig.unless.as_ref().is_some_and(|u| u.is_match(text)) {
+                continue;
+            }
+            let mut captures = Vec::new();
+            for name in sig.regex.capture_names().flatten() {
+                if let Some(m) = caps.name(name) {
+                    push_capture(&mut captures, name, m.as_bytes());
+                }
+            }
+            let has_window = sig.window.is_some();
+            let bucket = self.bucket_mut(rec.step);
+            let count = bucket.counts.entry(si).or_insert(0);
+            *count += 1;
+            if *count as usize > MATCHES_PER_SIGNATURE {
+                continue;
+            }
+            bucket.matches.push(Match {
+                signature: si,
+                line: rec.number,
+                step: rec.step,
+                text: lossy(text),
+                captures,
+                window: Vec::new(),
+            });
+            let match_index = bucket.matches.len() - 1;
+            if let Some(w) = has_window.then(|| sig.window.as_ref()).flatten() {
+                self.windows.push(OpenWindow {
+                    step: rec.step,
+                    match_index,
+                    signature: si,
+                    remaining: w.after,
+                });
+            }
+        }
+        sigs.clear();
+        self.scratch = sigs;
+        let rank = error_rank(text);
+        if rank > 0 {
+            let rank = if rec.is(LineRec::FRAMING) { 1 } else { rank };
+            let cands = &mut self.bucket_mut(rec.step).candidates;
+            push_candidate(cands, Candidate {
+                line: rec.number,
+                rank,
+                text: lossy(text),
+            });
+        }
+    }
+
+    /// Feeds one line to the open windows of its step.
+    fn feed_windows(&mut self, batch: &Batch<'_>, rec: &LineRec) {
+        let text = batch.text(rec);
+        let mut i = 0;
+        while i < self.windows.len() {
+            let w = &self.windows[i];
+            if w.step != rec.step {
+                i += 1;
+                continue;
+            }
+            let def = self.matcher.signatures[w.signature as usize].def.window.as_ref();
+            let Some(def) = def else {
+                self.windows.swap_remove(i);
+                continue;
+            };
+            let blank = text.iter().all(u8::is_ascii_whitespace);
+            // A window never crosses the builder's framing (a step end, a verdict).
+            let stop = rec.is(LineRec::FRAMING)
+                || (blank && !def.skip_blank)
+                || def.stop.as_ref().is_some_and(|s| s.is_match(text));
+            if stop {
+                self.windows.swap_remove(i);
+                continue;
+            }
+            let (match_index, step) = (w.match_index, w.step);
+            let mut captured = Vec::new();
+            let mut relevant = false;
+            if let Some(caps) = def.capture.captures(text) {
+                relevant = true;
+                for name in def.capture.capture_names().flatten() {
+                    if let Some(m) = caps.name(name) {
+                        push_capture(&mut captured, name, m.as_bytes());
+                    }
+                }
+            }
+            let number = rec.number;
+            let bucket = self.bucket_mut(step);
+            if let Some(m) = bucket.matches.get_mut(match_index) {
+                if relevant && m.window.len() < WINDOW_EVIDENCE {
+                    m.window.push((number, lossy(text)));
+                }
+                for c in captured {
+                    if !m.captures.contains(&c) {
+                        m.captures.push(c);
+                    }
+                }
+            }
+            let w = &mut self.windows[i];
+            w.remaining -= 1;
+            if w.remaining == 0 {
+                self.windows.swap_remove(i);
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    /// Keeps the last few non-empty lines of every step seen in this batch.
+    fn record_tails(&mut self, batch: &Batch<'_>) {
+        let mut filled: HashMap<StepId, Vec<(u64, String)>> = HashMap::new();
+        let mut full = 0usize;
+        for rec in batch.lines.iter().rev() {
+            let tail = filled.entry(rec.step).or_default();
+            if tail.len() >= TAIL {
+                continue;
+            }
+            let text = batch.text(rec);
+            if rec.is(LineRec::FRAMING) || text.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            tail.push((rec.number, lossy(text)));
+            if tail.len() == TAIL {
+                full += 1;
+                if full == filled.len() && full > 8 {
+                    break;
+                }
+            }
+        }
+        for (step, mut lines) in filled {
+            if lines.is_empty() {
+                continue;
+            }
+            lines.reverse();
+            let bucket = self.bucket_mut(step);
+            bucket.tail.extend(lines);
+            let excess = bucket.tail.len().saturating_sub(TAIL);
+            bucket.tail.drain(..excess);
+        }
+    }
+
+    /// Moves what succeeded steps collected into the small `succeeded` pool.
+    fn prune(&mut self, steps: &[Step]) {
+        for (i, slot) in self.buckets.iter_mut().enumerate() {
+            let done = steps.get(i).is_some_and(|s| s.status.succeeded());
+            if !done || slot.is_none() {
+                continue;
+            }
+            if self.windows.iter().any(|w| w.step.get() == Some(i)) {
+                continue;
+            }
+            if let Some(bucket) = slot.take() {
+                for m in bucket.matches {
+                    let kept = self.succeeded.iter().filter(|k| k.signature == m.signature).count();
+                    if kept < SUCCEEDED_PER_SIGNATURE {
+                        self.succeeded.push(m);
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Sink for Scanner<'_> {
+    fn batch(&mut self, batch: &Batch<'_>, steps: &[Step]) {
+        // Stage 1 over the whole buffer: which lines contain an anchor.
+        self.flagged.clear();
+        let mut hint = 0usize;
+        for (pos, len) in self.matcher.anchor_hits(batch.buf) {
+            if let Some(i) = batch.line_at(pos, len, hint) {
+                hint = i;
+                if self.flagged.last() != Some(&i) {
+                    self.flagged.push(i);
+                }
+            }
+        }
+        let flagged = std::mem::take(&mut self.flagged);
+        // Walk flagged lines only, except while a window is open: windows need every line
+        // of their step until they close.
+        let (mut f, mut i) = (0usize, 0usize);
+        while i < batch.lines.len() {
+            if self.windows.is_empty() {
+                match flagged.get(f) {
+                    Some(&next) => i = next,
+                    None => break,
+                }
+            }
+            let rec = &batch.lines[i];
+            if !self.windows.is_empty() {
+                self.feed_windows(batch, rec);
+            }
+            if flagged.get(f) == Some(&i) {
+                f += 1;
+                self.on_line(batch, rec);
+            }
+            i += 1;
+        }
+        self.flagged = flagged;
+        self.record_tails(batch);
+        self.prune(steps);
+    }
+}
+
+fn push_candidate(cands: &mut Vec<Candidate>, c: Candidate) {
+    if cands.len() < CANDIDATES_PER_STEP {
+        cands.push(c);
+        return;
+    }
+    // Keep the best: higher rank, then earlier line (the first error beats its cascade).
+    if let Some((worst, _)) = cands
+        .iter()
+        .enumerate()
+        .min_by_key(|(_, k)| (k.rank, std::cmp::Reverse(k.line)))
+    {
+        if c.rank > cands[worst].rank {
+            cands[worst] = c;
+        }
+    }
+}
+
+fn push_capture(out: &mut Vec<(&'static str, String)>, name: &str, value: &[u8]) {
+    let Some(name) = buildmedic_kb::ENTITY_NAMES.iter().find(|n| **n == name) else {
+        return;
+    };
+    let v = String::from_utf8_lossy(value);
+    let v = v
+        .trim()
+        .trim_matches(|c| matches!(c, '\'' | '"' | '`' | '‘' | '’' | '“' | '”'))
+        .trim_end_matches([',', ';', ':'])
+        .trim();
+    if v.is_empty() {
+        return;
+    }
+    let entry = (*name, v.to_string());
+    if !out.contains(&entry) {
+        out.push(entry);
+    }
+}
+
+fn lossy(text: &[u8]) -> String {
+    let cut = &text[..text.len().min(MAX_TEXT)];
+    let mut s = String::from_utf8_lossy(cut).into_owned();
+    if text.len() > MAX_TEXT {
+        if s.ends_with('\u{fffd}') {
+            s.pop();
+        }
+        s.push('…');
+    }
+    s
+}

@@ -1,0 +1,179 @@
+//! Turning a raw physical line into the text a human saw on the terminal.
+//!
+//! Three things hide the text of a build log line: carriage-return progress bars (each `\r`
+//! starts over; the terminal keeps the last state), ANSI escape sequences (colours, cursor
+//! moves, erase-line) and stray control bytes (NUL, BEL, backspace). Cleaning happens in
+//! place and only ever shrinks the line, so the reader never allocates per line.
+//!
+//! The reader calls [`clean_in_place`] only for lines that contain ESC, CR or a NUL (found
+//! with one `memchr3` pass over the whole buffer); clean lines cost nothing here.
+
+/// Cleans `buf[..]` in place and returns the new length.
+///
+/// * `\r` — the line keeps its final state: the last segment that still has visible text
+///   after escape stripping (a trailing `\r` from CRLF, or a segment holding only
+///   `ESC[2K`, does not blank the line).
+/// * ANSI escapes — CSI (`ESC [ … final`), OSC (`ESC ] … BEL` or `ESC \`), charset
+///   designations (`ESC ( B`) and two-byte escapes are removed.
+/// * Other C0 control bytes except TAB, and DEL, are removed.
+pub fn clean_in_place(buf: &mut [u8]) -> usize {
+    // Walk the CR-separated segments from the last one backwards and keep the first that
+    // still shows something. Segments are cleaned into the start of the buffer: the write
+    // cursor never overtakes the read cursor because cleaning only removes bytes.
+    let mut seg_end = buf.len();
+    loop {
+        let seg_start = match memchr::memrchr(b'\r', &buf[..seg_end]) {
+            Some(cr) => cr + 1,
+            None => 0,
+        };
+        let len = strip_segment(buf, seg_start, seg_end);
+        if seg_start == 0 || buf[..len].iter().any(|b| !b.is_ascii_whitespace()) {
+            return len;
+        }
+        // Nothing visible in this segment: the terminal still showed the previous one.
+        seg_end = seg_start - 1;
+    }
+}
+
+/// Copies `buf[start..end]` to `buf[0..]` without escapes and control bytes; returns the
+/// written length.
+fn strip_segment(buf: &mut [u8], start: usize, end: usize) -> usize {
+    let mut r = start;
+    let mut w = 0;
+    while r < end {
+        let b = buf[r];
+        match b {
+            0x1b => r = skip_escape(buf, r, end),
+            b'\t' => {
+                buf[w] = b;
+                w += 1;
+                r += 1;
+            }
+            0x00..=0x1f | 0x7f => r += 1,
+            _ => {
+                buf[w] = b;
+                w += 1;
+                r += 1;
+            }
+        }
+    }
+    w
+}
+
+/// Given `buf[at] == ESC`, returns the index just after the escape sequence.
+fn skip_escape(buf: &[u8], at: usize, end: usize) -> usize {
+    let Some(&kind) = buf.get(at + 1).filter(|_| at + 1 < end) else {
+        return end.min(at + 1);
+    };
+    match kind {
+        // CSI: parameters and intermediates, then one final byte in 0x40..=0x7e.
+        b'[' => {
+            let mut i = at + 2;
+            while i < end {
+                if (0x40..=0x7e).contains(&buf[i]) {
+                    return i + 1;
+                }
+                // A byte outside the CSI alphabet ends a malformed sequence early.
+                if !(0x20..=0x3f).contains(&buf[i]) {
+                    return i;
+                }
+                i += 1;
+            }
+            end
+        }
+        // OSC (and DCS, PM, APC): until BEL or ST (`ESC \`).
+        b']' | b'P' | b'^' | b'_' => {
+            let mut i = at + 2;
+            while i < end {
+                match buf[i] {
+                    0x07 => return i + 1,
+                    0x1b if buf.get(i + 1) == Some(&b'\\') && i + 1 < end => return i + 2,
+                    _ => i += 1,
+                }
+            }
+            end
+        }
+        // Character set designation: ESC ( X, ESC ) X, ...
+        b'(' | b')' | b'*' | b'+' | b'-' | b'.' | b'/' | b'#' | b'%' => (at + 3).min(end),
+        // Two-byte escapes: ESC 7, ESC 8, ESC =, ESC >, ESC M, ...
+        _ => at + 2,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn clean(s: &[u8]) -> String {
+        let mut v = s.to_vec();
+        let n = clean_in_place(&mut v);
+        String::from_utf8_lossy(&v[..n]).into_owned()
+    }
+
+    #[test]
+    fn plain_text_is_unchanged() {
+        assert_eq!(clean(b"Collecting numpy==1.26"), "Collecting numpy==1.26");
+        assert_eq!(clean(b"a\tb"), "a\tb");
+    }
+
+    #[test]
+    fn colours_are_removed() {
+        assert_eq!(
+            clean(b"\x1b[31mERROR\x1b[0m: \x1b[1;33mNo matching\x1b[0m"),
+            "ERROR: No matching"
+        );
+        assert_eq!(clean(b"\x1b[38;5;197mred\x1b[0m"), "red");
+    }
+
+    #[test]
+    fn progress_bar_keeps_final_state() {
+        assert_eq!(
+            clean(b"\r\x1b[2K  10%\r\x1b[2K  50%\r\x1b[2K 100% done"),
+            " 100% done"
+        );
+        assert_eq!(clean(b"Downloading 10%\rDownloading 100%"), "Downloading 100%");
+    }
+
+    #[test]
+    fn trailing_carriage_return_does_not_blank_the_line() {
+        assert_eq!(clean(b"E: Unable to locate package foo\r"), "E: Unable to locate package foo");
+        assert_eq!(clean(b"text\r\x1b[2K\r"), "text");
+    }
+
+    #[test]
+    fn osc_and_charset_sequences() {
+        assert_eq!(clean(b"\x1b]0;title\x07after"), "after");
+        assert_eq!(clean(b"\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\"), "link");
+        assert_eq!(clean(b"\x1b(Bplain"), "plain");
+    }
+
+    #[test]
+    fn control_bytes_are_dropped() {
+        assert_eq!(clean(b"a\0b\x07c\x08d\x7f"), "abcd");
+    }
+
+    #[test]
+    fn truncated_escapes_do_not_panic() {
+        assert_eq!(clean(b"abc\x1b"), "abc");
+        assert_eq!(clean(b"abc\x1b["), "abc");
+        assert_eq!(clean(b"abc\x1b]unterminated"), "abc");
+        assert_eq!(clean(b"\x1b(abc"), "bc");
+    }
+
+    #[test]
+    fn only_control_content_becomes_empty() {
+        assert_eq!(clean(b"\r\r\r"), "");
+        assert_eq!(clean(b"\x1b[2K\r\x1b[1A"), "");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_grows_and_never_panics(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..512)) {
+            let mut v = bytes.clone();
+            let n = clean_in_place(&mut v);
+            proptest::prop_assert!(n <= bytes.len());
+            proptest::prop_assert!(!v[..n].contains(&0x1b));
+            proptest::prop_assert!(!v[..n].contains(&b'\r'));
+        }
+    }
+}

@@ -1,0 +1,309 @@
+//! The reader on small logs of every framing, and on hostile bytes.
+
+use buildmedic_log::{
+    Batch, BuildVerdict, Builder, LineRec, LogSummary, Sink, Step, StepOrigin, StepStatus,
+    Wrapper, read_log,
+};
+
+#[derive(Default)]
+struct Collect {
+    lines: Vec<(u64, String, Option<u32>, u8)>,
+}
+
+impl Sink for Collect {
+    fn batch(&mut self, batch: &Batch<'_>, _: &[Step]) {
+        for l in batch.lines {
+            self.lines.push((
+                l.number,
+                String::from_utf8_lossy(batch.text(l)).into_owned(),
+                l.step.get().map(|s| s as u32),
+                l.flags,
+            ));
+        }
+    }
+}
+
+fn read(log: &[u8]) -> (LogSummary, Collect) {
+    let mut sink = Collect::default();
+    let summary = read_log(log, &mut sink).expect("in-memory reads do not fail");
+    (summary, sink)
+}
+
+fn failing(summary: &LogSummary) -> &Step {
+    summary
+        .failing_step
+        .and_then(|id| summary.step(id))
+        .expect("a failing step")
+}
+
+#[test]
+fn legacy_builder_failure() {
+    let log = b"Sending build context to Docker daemon  74.24kB\n\
+Step 1/3 : FROM python:3.10\n ---> 1a2b3c4d5e6f\n\
+Step 2/3 : RUN apt-get update\n ---> Using cache\n ---> 2b3c4d5e6f7a\n\
+Step 3/3 : RUN apt-get install -y libfoo\n ---> Running in 0123456789ab\n\
+Reading package lists...\nE: Unable to locate package libfoo\n\
+The command '/bin/sh -c apt-get install -y libfoo' returned a non-zero code: 100\n";
+    let (s, c) = read(log);
+    assert_eq!(s.builder, Builder::Legacy);
+    assert_eq!(s.verdict, BuildVerdict::Failed);
+    assert_eq!(s.steps.len(), 3);
+    assert_eq!(s.steps[0].status, StepStatus::Done);
+    assert_eq!(s.steps[1].status, StepStatus::Cached);
+    let f = failing(&s);
+    assert_eq!(f.index, Some(3));
+    assert_eq!(f.instruction.as_deref(), Some("RUN"));
+    assert_eq!(f.command, "apt-get install -y libfoo");
+    assert_eq!(f.exit_code, Some(100));
+    assert_eq!((f.first_line, f.last_line), (7, 11));
+    // The apt error line belongs to step 3 and keeps its line number.
+    let e = c.lines.iter().find(|l| l.1.starts_with("E: Unable")).unwrap();
+    assert_eq!((e.0, e.2), (10, Some(2)));
+}
+
+#[test]
+fn buildkit_plain_interleaved_steps() {
+    let log = b"#0 building with \"default\" instance using docker driver\n\n\
+#5 [2/4] RUN pip install -r requirements.txt\n\
+#6 [3/4] RUN apt-get update\n\
+#5 0.512 Collecting torch==9.9\n\
+#6 0.600 Get:1 http://deb.debian.org bookworm InRelease\n\
+#5 1.204 ERROR: No matching distribution found for torch==9.9\n\
+#6 CANCELED\n\
+#5 ERROR: process \"/bin/sh -c pip install -r requirements.txt\" did not complete successfully: exit code: 1\n\
+------\n > [2/4] RUN pip install -r requirements.txt:\n\
+#5 1.204 ERROR: No matching distribution found for torch==9.9\n------\n\
+Dockerfile:5\n--------------------\n   5 | >>> RUN pip install -r requirements.txt\n--------------------\n\
+ERROR: failed to solve: process \"/bin/sh -c pip install -r requirements.txt\" did not complete successfully: exit code: 1\n";
+    let (s, c) = read(log);
+    assert_eq!(s.builder, Builder::Buildkit);
+    assert_eq!(s.verdict, BuildVerdict::Failed);
+    let f = failing(&s);
+    assert_eq!(f.label.as_deref(), Some("[2/4]"));
+    assert_eq!(f.command, "pip install -r requirements.txt");
+    assert_eq!(f.exit_code, Some(1));
+    assert_eq!(f.origin, StepOrigin::Buildkit);
+    let canceled = s.steps.iter().find(|st| st.command == "apt-get update").unwrap();
+    assert_eq!(canceled.status, StepStatus::Canceled);
+    // `#5 0.512 Collecting` is grouped under #5 with the prefix and time stripped.
+    let l = c.lines.iter().find(|l| l.0 == 5).unwrap();
+    assert_eq!(l.1, "Collecting torch==9.9");
+    let pip = c.lines.iter().find(|l| l.0 == 7).unwrap();
+    assert_eq!(pip.2, l.2);
+    // The summary repeat and the code frame are attributed to the failed step.
+    let frame_line = c.lines.iter().find(|l| l.1.contains(">>> RUN")).unwrap();
+    assert_eq!(frame_line.2, l.2);
+    let repeat = c.lines.iter().find(|l| l.0 == 12).unwrap();
+    assert!(repeat.3 & LineRec::SUMMARY != 0);
+}
+
+#[test]
+fn buildkit_tty_error_summary() {
+    let log = b"[+] Building 12.3s (7/9)\n\
+ => [internal] load build definition from Dockerfile          0.0s\n\
+ => CACHED [2/5] WORKDIR /app                                  0.0s\n\
+ => ERROR [3/5] RUN conda env create -f environment.yml       10.2s\n\
+------\n > [3/5] RUN conda env create -f environment.yml:\n\
+9.871 PackagesNotFoundError: The following packages are not available from current channels:\n\
+9.872   - tensorflow=9.99\n------\n\
+executor failed running [/bin/sh -c conda env create -f environment.yml]: exit code: 1\n";
+    let (s, c) = read(log);
+    assert_eq!(s.builder, Builder::Buildkit);
+    let f = failing(&s);
+    assert_eq!(f.label.as_deref(), Some("[3/5]"));
+    assert_eq!(f.command, "conda env create -f environment.yml");
+    assert_eq!(f.exit_code, Some(1));
+    let pkg = c.lines.iter().find(|l| l.1.contains("tensorflow")).unwrap();
+    assert_eq!(pkg.1, "  - tensorflow=9.99");
+    assert_eq!(pkg.2.map(|i| i as usize), s.failing_step.and_then(|i| i.get()));
+    let cached = s.steps.iter().find(|st| st.command == "/app").unwrap();
+    assert_eq!(cached.status, StepStatus::Cached);
+}
+
+#[test]
+fn acr_task_wrapping_legacy_build() {
+    let log = b"2020/05/24 04:28:30 Downloading source code...\n\
+2020/05/24 04:28:32 Executing step ID: acb_step_0. Timeout(sec): 5400, Working directory: '', Network: 'acb_default_network'\n\
+Step 1/2 : FROM mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04\n ---> abcdefabcdef\n\
+Step 2/2 : RUN conda env create -p /azureml-envs/x -f conda.yml\n ---> Running in 0123456789ab\n\
+Killed\n\
+The command '/bin/sh -c conda env create -p /azureml-envs/x -f conda.yml' returned a non-zero code: 137\n\
+2020/05/24 04:40:00 Container failed during run: acb_step_0. No retries remaining.\n\
+failed to run step ID: acb_step_0: exit status 1\n\
+Run ID: cj2 failed after 11m33s. Error: failed during run, err: exit status 1\n";
+    let (s, _) = read(log);
+    assert_eq!(s.format_name(), "acr");
+    assert_eq!(s.builder, Builder::Legacy);
+    assert!(s.wrappers.contains(&Wrapper::Acr));
+    let f = failing(&s);
+    assert_eq!(f.exit_code, Some(137));
+    assert_eq!(f.index, Some(2));
+}
+
+#[test]
+fn github_actions_and_codebuild_prefixes() {
+    let log = b"2024-01-01T10:00:00.0000000Z ##[group]Run docker build .\n\
+2024-01-01T10:00:01.0000000Z #7 [3/3] RUN make\n\
+2024-01-01T10:00:02.0000000Z #7 0.101 make: *** No targets specified and no makefile found.  Stop.\n\
+2024-01-01T10:00:02.0000000Z #7 ERROR: process \"/bin/sh -c make\" did not complete successfully: exit code: 2\n\
+2024-01-01T10:00:03.0000000Z ##[error]Process completed with exit code 1.\n";
+    let (s, c) = read(log);
+    assert!(s.wrappers.contains(&Wrapper::GithubActions));
+    assert_eq!(s.builder, Builder::Buildkit);
+    assert_eq!(failing(&s).exit_code, Some(2));
+    assert!(c.lines.iter().any(|l| l.1 == "make: *** No targets specified and no makefile found.  Stop."));
+
+    let log = b"[Container] 2024/01/01 10:00:00.123456 Running command docker build -t app .\n\
+Step 1/1 : FROM nosuch/image:1\n\
+manifest for nosuch/image:1 not found: manifest unknown: manifest unknown\n\
+[Container] 2024/01/01 10:00:05.000000 Command did not exit successfully docker build -t app . exit status 1\n\
+[Container] 2024/01/01 10:00:05.100000 Phase complete: BUILD State: FAILED\n";
+    let (s, _) = read(log);
+    assert!(s.wrappers.contains(&Wrapper::Codebuild));
+    assert_eq!(s.verdict, BuildVerdict::Failed);
+    assert_eq!(s.last_running_step.and_then(|i| s.step(i)).map(|st| st.index), Some(Some(1)));
+}
+
+#[test]
+fn cloud_build_prefix() {
+    let log = b"Step #0: Step 1/2 : FROM python:3.11\n\
+Step #0:  ---> abcdefabcdef\n\
+Step #0: Step 2/2 : RUN pip install nope==0\n\
+Step #0: ERROR: No matching distribution found for nope==0\n\
+Step #0: The command '/bin/sh -c pip install nope==0' returned a non-zero code: 1\n\
+ERROR: build step 0 \"gcr.io/cloud-builders/docker\" failed: step exited with non-zero status: 1\n";
+    let (s, _) = read(log);
+    assert!(s.wrappers.contains(&Wrapper::CloudBuild));
+    assert_eq!(failing(&s).command, "pip install nope==0");
+}
+
+#[test]
+fn snippet_with_only_a_failure_line_reconstructs_the_step() {
+    let log = b"/bin/sh: 1: conda: not found\n\
+The command '/bin/sh -c conda install -y numpy' returned a non-zero code: 127\n";
+    let (s, _) = read(log);
+    let f = failing(&s);
+    assert_eq!(f.origin, StepOrigin::FailureLine);
+    assert_eq!(f.command, "conda install -y numpy");
+    assert_eq!(f.exit_code, Some(127));
+}
+
+#[test]
+fn successful_build() {
+    let log = b"Step 1/2 : FROM python:3.11\n ---> abcdefabcdef\nStep 2/2 : COPY . /app\n ---> 7d8d6cc4c39a\nSuccessfully built 7d8d6cc4c39a\n";
+    let (s, _) = read(log);
+    assert_eq!(s.verdict, BuildVerdict::Succeeded);
+    assert!(s.failing_step.is_none());
+    assert!(s.steps.iter().all(|st| st.status == StepStatus::Done));
+}
+
+#[test]
+fn plain_tool_output_has_no_steps() {
+    let (s, c) = read(b"Collecting package metadata: done\r\nSolving environment: failed\r\n");
+    assert_eq!(s.builder, Builder::Plain);
+    assert_eq!(s.verdict, BuildVerdict::Unknown);
+    assert!(s.steps.is_empty());
+    assert_eq!(c.lines[1].1, "Solving environment: failed");
+}
+
+#[test]
+fn progress_bars_ansi_and_crlf() {
+    let log = b"#3 [1/1] RUN pip install torch\n\
+#3 1.0 \r\x1b[2K  \x1b[31m10%\x1b[0m\r\x1b[2K  100% 12.0/12.0 MB\r\n\
+#3 2.0 \x1b[1;31mERROR\x1b[0m: boom\r\n";
+    let (_, c) = read(log);
+    assert_eq!(c.lines[1].1, "  100% 12.0/12.0 MB");
+    assert_eq!(c.lines[2].1, "ERROR: boom");
+    assert!(c.lines[1].2.is_some());
+}
+
+#[test]
+fn last_line_without_newline_and_empty_input() {
+    let (s, c) = read(b"a\nb");
+    assert_eq!(s.lines, 2);
+    assert_eq!(c.lines[1].1, "b");
+    let (s, c) = read(b"");
+    assert_eq!(s.lines, 0);
+    assert!(c.lines.is_empty());
+}
+
+#[test]
+fn huge_line_without_newline_is_kept_in_segments() {
+    let mut log = b"first\n".to_vec();
+    log.extend(std::iter::repeat_n(b'x', 3 << 20));
+    log.extend(b" TAIL\nlast\n");
+    let (s, c) = read(&log);
+    assert_eq!(s.lines, 3);
+    let segs: Vec<_> = c.lines.iter().filter(|l| l.0 == 2).collect();
+    assert!(segs.len() >= 3, "long line is split into segments");
+    assert!(segs[1..].iter().all(|l| l.3 & LineRec::CONTINUED != 0));
+    assert!(segs.last().unwrap().1.ends_with(" TAIL"));
+    let total: usize = segs.iter().map(|l| l.1.len()).sum();
+    assert_eq!(total, (3 << 20) + 5);
+    assert_eq!(c.lines.last().unwrap().0, 3);
+}
+
+#[test]
+fn huge_progress_bar_keeps_its_final_state_and_prefix() {
+    let mut log = b"#4 [1/1] RUN pip install x\n#4 0.1 ".to_vec();
+    for i in 0..200_000 {
+        log.extend(format!("\rprogress {i:>8}").as_bytes());
+    }
+    log.extend(b"\rdone installing\n#4 DONE 1.0s\n");
+    let (s, c) = read(&log);
+    assert_eq!(s.lines, 3);
+    let bar: Vec<_> = c.lines.iter().filter(|l| l.0 == 2).collect();
+    assert_eq!(bar.len(), 1);
+    assert_eq!(bar[0].1, "done installing");
+    assert_eq!(bar[0].2, Some(0));
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn lines_of(bytes: &[u8]) -> u64 {
+        let n = bytes.iter().filter(|b| **b == b'\n').count() as u64;
+        n + u64::from(!bytes.is_empty() && !bytes.ends_with(b"\n"))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn any_bytes_no_panic_and_line_numbers_preserved(bytes in proptest::collection::vec(any::<u8>(), 0..4096)) {
+            let (s, c) = read(&bytes);
+            prop_assert_eq!(s.lines, lines_of(&bytes));
+            prop_assert_eq!(s.bytes, bytes.len() as u64);
+            let numbers: Vec<u64> = c.lines.iter().map(|l| l.0).collect();
+            let expected: Vec<u64> = (1..=s.lines).collect();
+            prop_assert_eq!(numbers, expected);
+        }
+
+        #[test]
+        fn framing_soup_no_panic(parts in proptest::collection::vec(prop_oneof![
+            Just("Step 3/12 : RUN x\n".to_string()),
+            Just("#5 [2/4] RUN y\n".to_string()),
+            Just("#5 1.2 out\n".to_string()),
+            Just("#5 ERROR: process \"/bin/sh -c y\" did not complete successfully: exit code: 1\n".to_string()),
+            Just(" => ERROR [2/4] RUN y  1.0s\n".to_string()),
+            Just("------\n".to_string()),
+            Just(" > [2/4] RUN y:\n".to_string()),
+            Just("The command '/bin/sh -c x' returned a non-zero code: 2\n".to_string()),
+            Just("Successfully built abc\n".to_string()),
+            Just("2020/05/24 04:28:30 Run ID: a failed after 1s\n".to_string()),
+            Just("\r\x1b[2K\n".to_string()),
+            "[ -~]{0,40}\n",
+        ], 0..60)) {
+            let log = parts.concat();
+            let (s, c) = read(log.as_bytes());
+            prop_assert_eq!(c.lines.len() as u64, s.lines);
+            if let Some(id) = s.failing_step {
+                prop_assert!(s.step(id).is_some());
+            }
+            for st in &s.steps {
+                prop_assert!(st.first_line <= st.last_line);
+            }
+        }
+    }
+}

@@ -1,0 +1,47 @@
+//! `--format github`: workflow commands that GitHub Actions turns into annotations.
+//! <https://docs.github.com/actions/reference/workflow-commands-for-github-actions>
+
+use buildmedic_engine::{Diagnosis, Status};
+
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+pub fn github(d: &Diagnosis) -> String {
+    if d.status == Status::Succeeded {
+        return format!("::notice file={},title=buildmedic::The build succeeded\n", escape_property(&d.source));
+    }
+    let mut out = String::new();
+    for f in &d.findings {
+        let level = if f.primary { "error" } else { "warning" };
+        let line = f.lines.first().map(|l| format!(",line={l}")).unwrap_or_default();
+        let end = f.lines.last().filter(|_| f.lines.len() > 1).map(|l| format!(",endLine={l}")).unwrap_or_default();
+        let title = format!("buildmedic {}", f.kind);
+        let mut message = f.title.clone();
+        if let Some(step) = d.failing_step.as_ref().filter(|_| f.primary) {
+            message.push_str(&format!("\nFailing step: {}", super::step_title(step)));
+            if let Some(code) = step.exit_code {
+                message.push_str(&format!(" (exit code {code})"));
+            }
+        }
+        for e in f.evidence.iter().take(5) {
+            message.push_str(&format!("\n> {e}"));
+        }
+        if f.primary {
+            for (i, s) in f.steps.iter().enumerate() {
+                message.push_str(&format!("\nFix {}: {s}", i + 1));
+            }
+        }
+        out.push_str(&format!(
+            "::{level} file={}{line}{end},title={}::{}\n",
+            escape_property(&d.source),
+            escape_property(&title),
+            escape_data(&message)
+        ));
+    }
+    out
+}

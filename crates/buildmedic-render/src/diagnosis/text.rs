@@ -1,0 +1,104 @@
+//! `--format text`: a headline and a code frame of the evidence, like rustc.
+
+use std::fmt::Write as _;
+
+use anstyle::{AnsiColor, Style};
+use buildmedic_engine::{Diagnosis, Status};
+
+struct Paint {
+    on: bool,
+}
+
+impl Paint {
+    fn paint(&self, style: Style, s: &str) -> String {
+        if self.on {
+            format!("{}{s}{}", style.render(), style.render_reset())
+        } else {
+            s.to_string()
+        }
+    }
+}
+
+const ERROR: Style = AnsiColor::Red.on_default().bold();
+const OK: Style = AnsiColor::Green.on_default().bold();
+const WARN: Style = AnsiColor::Yellow.on_default().bold();
+const GUTTER: Style = AnsiColor::Blue.on_default().bold();
+const HELP: Style = AnsiColor::Cyan.on_default().bold();
+const BOLD: Style = Style::new().bold();
+const DIM: Style = Style::new().dimmed();
+
+pub fn text(d: &Diagnosis, color: bool) -> String {
+    let p = Paint { on: color };
+    let mut out = String::new();
+    if d.status == Status::Succeeded {
+        let _ = writeln!(
+            out,
+            "{}: {}: the build succeeded ({} lines, {} steps)",
+            p.paint(OK, "ok"),
+            d.source,
+            d.stats.lines,
+            d.stats.steps
+        );
+        return out;
+    }
+    let Some(f) = d.primary() else {
+        return out;
+    };
+    let _ = writeln!(
+        out,
+        "{}{} {}",
+        p.paint(ERROR, &format!("error[{}]", f.kind)),
+        p.paint(BOLD, ":"),
+        p.paint(BOLD, &f.title)
+    );
+    let width = f.lines.iter().max().map_or(1, |l| l.to_string().len()).max(2);
+    let pad = " ".repeat(width);
+    let location = f.lines.first().map(|l| format!("{}:{l}", d.source)).unwrap_or_else(|| d.source.clone());
+    let _ = writeln!(out, "{pad}{} {location}", p.paint(GUTTER, "-->"));
+    if let Some(s) = &d.failing_step {
+        let mut line = format!("failing step: {}", super::step_title(s));
+        if let Some(c) = s.exit_code {
+            line.push_str(&format!(" (exit code {c}"));
+            if let Some(m) = s.exit_meaning {
+                line.push_str(&format!(": {m}"));
+            }
+            line.push(')');
+        }
+        let _ = writeln!(out, "{pad} {} {line}", p.paint(GUTTER, "="));
+    }
+    let _ = writeln!(out, "{pad} {}", p.paint(GUTTER, "|"));
+    let mut prev: Option<u64> = None;
+    for (l, e) in f.lines.iter().zip(&f.evidence) {
+        if prev.is_some_and(|p| *l > p + 1) {
+            let _ = writeln!(out, "{}", p.paint(GUTTER, &format!("{:>width$}", "...")));
+        }
+        let _ = writeln!(out, "{} {e}", p.paint(GUTTER, &format!("{l:>width$} |")));
+        prev = Some(*l);
+    }
+    let _ = writeln!(out, "{pad} {}", p.paint(GUTTER, "|"));
+    for (name, values) in &f.entities {
+        let _ = writeln!(out, "{pad} {} {name}: {}", p.paint(GUTTER, "="), values.join(", "));
+    }
+    let _ = writeln!(out, "{pad} {} confidence: {:.2}", p.paint(GUTTER, "="), f.confidence);
+    for c in &f.causes {
+        let _ = writeln!(out, "{}: {c}", p.paint(BOLD, "cause"));
+    }
+    for s in &f.steps {
+        let _ = writeln!(out, "{}: {s}", p.paint(HELP, "help"));
+    }
+    for other in d.findings.iter().filter(|x| !x.primary) {
+        let line = other.lines.first().map(|l| format!(" (line {l})")).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "{}: also found {} {:.2}{line}: {}",
+            p.paint(WARN, "note"),
+            other.kind,
+            other.confidence,
+            other.title
+        );
+    }
+    for s in &d.suppressed {
+        let _ = writeln!(out, "{}", p.paint(DIM, &format!("note: {} suppressed: {}", s.kind, s.reason)));
+    }
+    out
+}

@@ -1,0 +1,68 @@
+//! Building the knowledge base in effect: built-ins, then rule directories from
+//! configuration (`[diagnose] rules = [...]` in buildmedic.toml, and the user's
+//! `$XDG_CONFIG_HOME/buildmedic/rules/`), then `--rules DIR` from the command line. Later
+//! sources add kinds or replace them whole.
+
+use std::path::{Path, PathBuf};
+
+use buildmedic_engine::Engine;
+use buildmedic_kb::KnowledgeBase;
+use miette::{IntoDiagnostic, WrapErr};
+use serde::Deserialize;
+
+#[derive(Debug, Default, Deserialize)]
+struct DiagnoseTable {
+    #[serde(default)]
+    rules: Vec<PathBuf>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ConfigFile {
+    #[serde(default)]
+    diagnose: Option<DiagnoseTable>,
+}
+
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("{0}")]
+#[diagnostic(code(buildmedic::rules))]
+struct RulesError(String);
+
+fn load(kb: &mut KnowledgeBase, dir: &Path) -> miette::Result<()> {
+    kb.load_dir(dir).map_err(|e| RulesError(e.to_string()))?;
+    Ok(())
+}
+
+/// The rule directories configuration adds, in order.
+pub fn configured_dirs(no_config: bool) -> miette::Result<Vec<PathBuf>> {
+    let mut dirs = Vec::new();
+    if no_config {
+        return Ok(dirs);
+    }
+    if let Some(user) = crate::config::user_dir() {
+        let d = user.join("rules");
+        if d.is_dir() {
+            dirs.push(d);
+        }
+    }
+    for file in crate::config::discover()? {
+        let parsed: ConfigFile = toml::from_str(&file.text)
+            .into_diagnostic()
+            .wrap_err_with(|| format!("invalid {}", file.path.display()))?;
+        for d in parsed.diagnose.unwrap_or_default().rules {
+            dirs.push(file.dir().join(d));
+        }
+    }
+    Ok(dirs)
+}
+
+pub fn knowledge_base(extra: &[PathBuf], no_config: bool) -> miette::Result<KnowledgeBase> {
+    let mut kb = KnowledgeBase::builtin().map_err(|e| RulesError(format!("built-in knowledge base: {e}")))?;
+    for dir in configured_dirs(no_config)?.iter().chain(extra) {
+        load(&mut kb, dir)?;
+    }
+    Ok(kb)
+}
+
+pub fn engine(extra: &[PathBuf], no_config: bool) -> miette::Result<Engine> {
+    Ok(Engine::new(knowledge_base(extra, no_config)?))
+}
