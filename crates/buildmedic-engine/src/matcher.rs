@@ -122,9 +122,11 @@ impl Matcher {
             .match_kind(MatchKind::LeftmostFirst)
             .build(&anchors)
             .expect("literal sets always build");
+        // Stage 2 runs on single lines: a prefilter's setup costs more than it saves there.
         let triggers = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
             .kind(Some(AhoCorasickKind::DFA))
+            .prefilter(false)
             .build(&literals)
             .or_else(|_| AhoCorasick::builder().match_kind(MatchKind::Standard).build(&literals))
             .expect("literal sets always build");
@@ -173,30 +175,48 @@ impl Matcher {
     }
 }
 
+/// Keywords of error lines and the rank they give, for [`error_rank`].
+const RANKED_KEYWORDS: &[(&str, u8)] = &[
+    ("error:", 4),
+    (" ERROR ", 4),
+    ("Error:", 4),
+    ("rror: ", 4),
+    ("Exception:", 4),
+    ("Traceback", 3),
+    ("failed", 3),
+    ("Failed", 3),
+    ("FAILED", 3),
+    ("not found", 3),
+    ("denied", 3),
+    ("Killed", 3),
+    ("Cannot ", 3),
+    ("cannot ", 3),
+    ("Could not", 3),
+    ("Unable to", 3),
+    ("unable to", 3),
+    ("No such file", 3),
+];
+
+static RANKED: std::sync::LazyLock<AhoCorasick> = std::sync::LazyLock::new(|| {
+    AhoCorasick::builder()
+        .match_kind(MatchKind::LeftmostFirst)
+        .build(RANKED_KEYWORDS.iter().map(|(k, _)| k))
+        .expect("literal sets always build")
+});
+
 /// How much a line looks like an error, for the `unknown` fallback: 0 not at all, 5 an
 /// explicit error line. Wrapper lines are ranked by the caller.
 pub fn error_rank(line: &[u8]) -> u8 {
     let t = trim_ascii_start(line);
-    let starts = |p: &[u8]| t.starts_with(p);
-    if starts(b"ERROR") || starts(b"error:") || starts(b"Error:") || starts(b"E: ") || starts(b"FATAL")
-        || starts(b"fatal:") || starts(b"Fatal")
-    {
+    const STARTS: [&[u8]; 7] = [b"ERROR", b"error:", b"Error:", b"E: ", b"FATAL", b"fatal:", b"Fatal"];
+    if STARTS.iter().any(|p| t.starts_with(p)) || python_exception_line(t) {
         return 5;
     }
-    if python_exception_line(t) {
-        return 5;
-    }
-    let has = |n: &[u8]| memchr::memmem::find(t, n).is_some();
-    if has(b"error:") || has(b" ERROR ") || has(b"Error:") || has(b"rror: ") || has(b"Exception:") {
-        return 4;
-    }
-    if has(b"Traceback") || has(b"failed") || has(b"Failed") || has(b"FAILED") || has(b"not found")
-        || has(b"denied") || has(b"Killed") || has(b"Cannot ") || has(b"cannot ") || has(b"Could not")
-        || has(b"Unable to") || has(b"unable to") || has(b"No such file")
-    {
-        return 3;
-    }
-    0
+    RANKED
+        .find_iter(t)
+        .map(|m| RANKED_KEYWORDS[m.pattern().as_usize()].1)
+        .max()
+        .unwrap_or(0)
 }
 
 /// `SomethingError: message` / `pkg.module.SomeException: message` at line start.

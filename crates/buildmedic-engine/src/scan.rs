@@ -156,11 +156,7 @@ impl<'m> Scanner<'m> {
         if rank > 0 {
             let rank = if rec.is(LineRec::FRAMING) { 1 } else { rank };
             let cands = &mut self.bucket_mut(rec.step).candidates;
-            push_candidate(cands, Candidate {
-                line: rec.number,
-                rank,
-                text: lossy(text),
-            });
+            push_candidate(cands, rec.number, rank, text);
         }
     }
 
@@ -223,24 +219,32 @@ impl<'m> Scanner<'m> {
 
     /// Keeps the last few non-empty lines of every step seen in this batch.
     fn record_tails(&mut self, batch: &Batch<'_>) {
-        let mut filled: HashMap<StepId, Vec<(u64, String)>> = HashMap::new();
-        let mut full = 0usize;
+        // Walk backwards; consecutive lines mostly share a step, so a linear list of the
+        // steps seen in this batch with a last-hit shortcut beats hashing every line.
+        let mut filled: Vec<(StepId, Vec<(u64, String)>)> = Vec::new();
+        let mut last = usize::MAX;
         for rec in batch.lines.iter().rev() {
-            let tail = filled.entry(rec.step).or_default();
-            if tail.len() >= TAIL {
+            let slot = if last < filled.len() && filled[last].0 == rec.step {
+                last
+            } else {
+                match filled.iter().position(|(s, _)| *s == rec.step) {
+                    Some(p) => p,
+                    None => {
+                        filled.push((rec.step, Vec::new()));
+                        filled.len() - 1
+                    }
+                }
+            };
+            last = slot;
+            let tail = &mut filled[slot].1;
+            if tail.len() >= TAIL || rec.is(LineRec::FRAMING) {
                 continue;
             }
             let text = batch.text(rec);
-            if rec.is(LineRec::FRAMING) || text.iter().all(u8::is_ascii_whitespace) {
+            if text.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
             tail.push((rec.number, lossy(text)));
-            if tail.len() == TAIL {
-                full += 1;
-                if full == filled.len() && full > 8 {
-                    break;
-                }
-            }
         }
         for (step, mut lines) in filled {
             if lines.is_empty() {
@@ -316,9 +320,14 @@ impl Sink for Scanner<'_> {
     }
 }
 
-fn push_candidate(cands: &mut Vec<Candidate>, c: Candidate) {
+fn push_candidate(cands: &mut Vec<Candidate>, line: u64, rank: u8, text: &[u8]) {
+    let make = || Candidate {
+        line,
+        rank,
+        text: lossy(text),
+    };
     if cands.len() < CANDIDATES_PER_STEP {
-        cands.push(c);
+        cands.push(make());
         return;
     }
     // Keep the best: higher rank, then earlier line (the first error beats its cascade).
@@ -327,8 +336,8 @@ fn push_candidate(cands: &mut Vec<Candidate>, c: Candidate) {
         .enumerate()
         .min_by_key(|(_, k)| (k.rank, std::cmp::Reverse(k.line)))
     {
-        if c.rank > cands[worst].rank {
-            cands[worst] = c;
+        if rank > cands[worst].rank {
+            cands[worst] = make();
         }
     }
 }

@@ -6,7 +6,10 @@ fn main() {
     let config = buildmedic_lint::LintConfig::default();
     let report = buildmedic_lint::lint_paths(&paths, &config);
     for d in &report.diagnostics {
-        println!("{}:{}:{} {} {} {}", d.file, d.line, d.column, d.severity, d.check, d.message);
+        println!(
+            "{}:{}:{} {} {} {}",
+            d.file, d.line, d.column, d.severity, d.check, d.message
+        );
     }
     for e in &report.errors {
         println!("INPUT ERROR {e}");
@@ -14,5 +17,9 @@ fn main() {
     for s in &report.skipped {
         println!("SKIPPED {s}");
     }
-    eprintln!("{} files, {} findings", report.files.len(), report.diagnostics.len());
+    eprintln!(
+        "{} files, {} findings",
+        report.files.len(),
+        report.diagnostics.len()
+    );
 }

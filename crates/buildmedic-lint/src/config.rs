@@ -113,13 +113,17 @@ impl LintConfig {
 
     /// [`Self::with_today`] from `YYYY-MM-DD`.
     pub fn with_today_str(self, today: &str) -> Result<LintConfig, String> {
-        let date: Date = today.parse().map_err(|e| format!("expected YYYY-MM-DD ({e})"))?;
+        let date: Date = today
+            .parse()
+            .map_err(|e| format!("expected YYYY-MM-DD ({e})"))?;
         Ok(self.with_today(date))
     }
 
     /// Sets "now" from an RFC 3339 timestamp.
     pub fn set_now_str(&mut self, now: &str) -> Result<(), String> {
-        self.now = now.parse().map_err(|e| format!("expected an RFC 3339 timestamp ({e})"))?;
+        self.now = now
+            .parse()
+            .map_err(|e| format!("expected an RFC 3339 timestamp ({e})"))?;
         Ok(())
     }
 
@@ -172,7 +176,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.ignore, vec!["conda-deps-unpinned"]);
-        assert_eq!(c.severity_override("conda-channels-missing"), Some(Severity::Error));
+        assert_eq!(
+            c.severity_override("conda-channels-missing"),
+            Some(Severity::Error)
+        );
     }
 
     #[test]
@@ -182,8 +189,6 @@ mod tests {
             Err(ConfigError::UnknownCheck(..))
         ));
         assert!(LintConfig::from_toml("[lint]\nbogus = 1\n").is_err());
-        assert!(
-            LintConfig::from_toml("[lint.severity]\nconda-bad-spec = \"loud\"\n").is_err()
-        );
+        assert!(LintConfig::from_toml("[lint.severity]\nconda-bad-spec = \"loud\"\n").is_err());
     }
 }

@@ -2,11 +2,11 @@
 
 use std::path::PathBuf;
 
+use crate::CheckInfo;
 use crate::config::LintConfig;
 use crate::diagnostic::{Diagnostic, Span};
 use crate::facts::Facts;
 use crate::source::{FileKind, SourceFile};
-use crate::CheckInfo;
 
 /// A file another file points at, to be linted after the current one.
 #[derive(Debug, Clone)]
@@ -19,8 +19,14 @@ pub enum FollowUp {
         /// Build context root, for Dockerfiles.
         context_dir: Option<PathBuf>,
     },
-    /// A Dockerfile given inline (v1 `docker.baseDockerfile`), linted as its own virtual file.
-    InlineDockerfile(SourceFile),
+    /// A Dockerfile given inline (v1 `docker.baseDockerfile`): linted as a virtual file, its
+    /// findings are then reported at `span` (the string value) of the including file, with
+    /// the Dockerfile line in the message.
+    InlineDockerfile {
+        dockerfile: SourceFile,
+        span: crate::diagnostic::Span,
+        field: &'static str,
+    },
 }
 
 /// What a check sees: the run's configuration and facts, the file, and a place to report.
@@ -53,7 +59,12 @@ impl<'a> FileCx<'a> {
 
     /// Reports a finding of `check` at `span` of the current file. The message is redacted.
     /// Chain `.help(..)`, `.fix(..)`, `.severity(..)` on the result.
-    pub fn report(&mut self, check: &'static CheckInfo, span: Span, message: impl AsRef<str>) -> &mut Diagnostic {
+    pub fn report(
+        &mut self,
+        check: &'static CheckInfo,
+        span: Span,
+        message: impl AsRef<str>,
+    ) -> &mut Diagnostic {
         let text = &self.file.text;
         let start = span.start.min(text.len());
         let end = span.end.clamp(start, text.len());
@@ -80,6 +91,12 @@ impl<'a> FileCx<'a> {
     /// Asks the linter to lint another file after this one (deduplicated by path).
     pub fn follow(&mut self, follow_up: FollowUp) {
         self.follow_ups.push(follow_up);
+    }
+
+    /// The findings, without configuration or suppressions applied (for tests and tools
+    /// that drive checks directly).
+    pub fn into_diagnostics(self) -> Vec<Diagnostic> {
+        self.diagnostics
     }
 
     /// Findings so far (for checks that depend on other checks' results in the same file).

@@ -12,7 +12,9 @@ use serde::Serialize;
 pub type Span = Range<usize>;
 
 /// How bad a finding is. Only `Error` fails `buildmedic lint` (and `Warning` with `--strict`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Worth knowing; never fails a run.
@@ -70,7 +72,11 @@ pub struct Fix {
 
 impl Fix {
     /// A fix made of one replacement.
-    pub fn replace(description: impl Into<String>, range: Span, replacement: impl Into<String>) -> Fix {
+    pub fn replace(
+        description: impl Into<String>,
+        range: Span,
+        replacement: impl Into<String>,
+    ) -> Fix {
         Fix {
             description: description.into(),
             edits: vec![Edit {

@@ -82,9 +82,12 @@ pub fn lint_image(reference: &str, config: &LintConfig) -> LintReport {
 pub fn lint_image_with(reference: &str, config: &LintConfig, hooks: Hooks) -> LintReport {
     let file = SourceFile::new("<--image>", "<--image>", FileKind::Virtual, reference);
     let mut cx = FileCx::new(config, &file);
-    hooks
-        .image_ref
-        .check_image_reference(reference, 0..reference.len(), ImageRefOrigin::CommandLine, &mut cx);
+    hooks.image_ref.check_image_reference(
+        reference,
+        0..reference.len(),
+        ImageRefOrigin::CommandLine,
+        &mut cx,
+    );
     let mut diagnostics = finish(config, &file, cx.diagnostics);
     diagnostics.sort_by_key(|d| (d.line, d.column));
     LintReport {
@@ -162,10 +165,18 @@ impl<'c> Linter<'c> {
                 }
             }
         }
-        let order: Vec<String> = self.report.files.iter().map(|f| f.display.clone()).collect();
+        let order: Vec<String> = self
+            .report
+            .files
+            .iter()
+            .map(|f| f.display.clone())
+            .collect();
         self.report.diagnostics.sort_by_key(|d| {
             (
-                order.iter().position(|f| *f == d.file).unwrap_or(usize::MAX),
+                order
+                    .iter()
+                    .position(|f| *f == d.file)
+                    .unwrap_or(usize::MAX),
                 d.line,
                 d.column,
                 d.check,
@@ -200,11 +211,16 @@ impl<'c> Linter<'c> {
         let (text, utf8_problem) = decode(&bytes);
         let mut kind = pending.kind;
         let mut root: Option<Node> = None;
-        if kind.is_none() || matches!(kind, Some(FileKind::Conda | FileKind::AzureMlYaml | FileKind::AzureMlJson)) {
+        if kind.is_none()
+            || matches!(
+                kind,
+                Some(FileKind::Conda | FileKind::AzureMlYaml | FileKind::AzureMlJson)
+            )
+        {
             match yaml::parse(&text) {
                 Ok(node) => {
                     if kind.is_none() {
-                        kind = classify(&node, &pending.path);
+                        kind = classify(&node, &pending.path, pending.explicit);
                     }
                     root = Some(node);
                 }
@@ -284,15 +300,41 @@ impl<'c> Linter<'c> {
                 context_dir,
                 explicit: false,
             }),
-            FollowUp::InlineDockerfile(file) => {
-                let mut cx = FileCx::new(self.config, &file);
+            FollowUp::InlineDockerfile {
+                dockerfile,
+                span,
+                field,
+            } => {
+                let mut cx = FileCx::new(self.config, &dockerfile);
                 self.hooks
                     .dockerfile
                     .lint_dockerfile(&DockerfileInput { context_dir: None }, &mut cx);
                 checks::forbidden_blob::scan(&mut cx);
-                let diagnostics = finish(self.config, &file, cx.diagnostics);
-                self.report.diagnostics.extend(diagnostics);
-                self.report.files.push(file);
+                let diagnostics = finish(self.config, &dockerfile, cx.diagnostics);
+                // Report at the string in the including file: JSON escapes make positions
+                // inside the string unmappable, so the Dockerfile line goes in the message.
+                let Some(parent) = self
+                    .report
+                    .files
+                    .iter()
+                    .rev()
+                    .find(|f| f.path == dockerfile.path)
+                else {
+                    return;
+                };
+                let (line, column) = parent.line_col(span.start);
+                let (end_line, end_column) = parent.line_col(span.end);
+                let parent_display = parent.display.clone();
+                for mut d in diagnostics {
+                    d.message = format!("{field} line {}: {}", d.line, d.message);
+                    d.file = parent_display.clone();
+                    (d.line, d.column, d.end_line, d.end_column) =
+                        (line, column, end_line, end_column);
+                    d.span = span.clone();
+                    d.fix = None;
+                    d.fixable = false;
+                    self.report.diagnostics.push(d);
+                }
             }
         }
     }
@@ -388,13 +430,22 @@ fn io_message(e: &std::io::Error) -> String {
     }
 }
 
-const SKIP_DIRS: &[&str] = &["node_modules", "target", "__pycache__", "venv", ".venv", "site-packages"];
+const SKIP_DIRS: &[&str] = &[
+    "node_modules",
+    "target",
+    "__pycache__",
+    "venv",
+    ".venv",
+    "site-packages",
+];
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
     if depth > 32 {
         return;
     }
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let name = entry.file_name();
         let name = name.to_string_lossy();
@@ -412,7 +463,10 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
 
 fn is_yaml_or_json(path: &Path) -> bool {
     matches!(
-        path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref(),
+        path.extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref(),
         Some("yml" | "yaml" | "json")
     )
 }
@@ -420,14 +474,25 @@ fn is_yaml_or_json(path: &Path) -> bool {
 /// Kind decided by the file name alone (None: decide by content, or not a definition).
 fn kind_from_name(path: &Path, explicit: bool) -> Option<FileKind> {
     let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
+    // `Dockerfile.gpu` is a Dockerfile; `dockerfile.rs` (a parser's source) is not.
+    const NOT_DOCKERFILE: &[&str] = &[
+        "rs", "py", "go", "js", "ts", "md", "json", "yml", "yaml", "toml", "sh", "txt", "snap",
+        "orig", "rej", "swp", "lock", "html", "c", "h", "java", "rb", "bak",
+    ];
+    let ext_of_name = name.rsplit_once('.').map(|(_, e)| e);
     if name == "dockerfile"
-        || name.starts_with("dockerfile.")
         || name.ends_with(".dockerfile")
         || name == "containerfile"
+        || (name.starts_with("dockerfile.")
+            && !ext_of_name.is_some_and(|e| NOT_DOCKERFILE.contains(&e))
+            || explicit && name.starts_with("dockerfile."))
     {
         return Some(FileKind::Dockerfile);
     }
-    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
     match ext.as_deref() {
         Some("txt" | "in") if explicit => Some(FileKind::Requirements),
         Some("txt" | "in") if name.contains("requirements") || name.contains("constraints") => {
@@ -437,24 +502,57 @@ fn kind_from_name(path: &Path, explicit: bool) -> Option<FileKind> {
     }
 }
 
-/// Kind of a YAML/JSON document by its keys.
-fn classify(root: &Node, path: &Path) -> Option<FileKind> {
+/// Kind of a YAML/JSON document by its keys. Files found while walking a directory must
+/// look like conda files more strictly (Helm's `Chart.yaml` and `pubspec.yaml` also have
+/// `dependencies`).
+fn classify(root: &Node, path: &Path, explicit: bool) -> Option<FileKind> {
     let map = root.as_map()?;
     let has = |k: &str| map.iter().any(|(key, _)| key.as_str() == Some(k));
     let is_json = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("json"));
     if let Some(schema) = root.get("$schema").and_then(Node::as_str) {
-        return schema.to_ascii_lowercase().contains("environment").then_some(FileKind::AzureMlYaml);
+        return schema
+            .to_ascii_lowercase()
+            .contains("environment")
+            .then_some(FileKind::AzureMlYaml);
     }
-    if ["image", "build", "conda_file", "inference_config", "os_type"].iter().any(|k| has(k)) {
+    if [
+        "image",
+        "build",
+        "conda_file",
+        "inference_config",
+        "os_type",
+    ]
+    .iter()
+    .any(|k| has(k))
+    {
         return Some(FileKind::AzureMlYaml);
     }
-    if ["python", "docker", "environmentVariables"].iter().any(|k| has(k)) && (is_json || has("python")) {
+    if ["python", "docker", "environmentVariables"]
+        .iter()
+        .any(|k| has(k))
+        && (is_json || has("python"))
+    {
         return Some(FileKind::AzureMlJson);
     }
     if has("dependencies") || has("channels") {
-        return Some(FileKind::Conda);
+        const CONDA_KEYS: &[&str] = &["name", "channels", "dependencies", "prefix", "variables"];
+        let only_conda_keys = map.iter().all(|(k, _)| {
+            k.as_str()
+                .is_some_and(|k| CONDA_KEYS.contains(&k.to_ascii_lowercase().as_str()))
+        });
+        let string_deps = root
+            .get("dependencies")
+            .and_then(Node::as_seq)
+            .is_some_and(|items| {
+                items
+                    .iter()
+                    .any(|i| i.as_str().is_some() || i.get("pip").is_some())
+            });
+        if explicit || only_conda_keys || string_deps {
+            return Some(FileKind::Conda);
+        }
     }
     None
 }
@@ -489,7 +587,11 @@ pub(crate) fn display_path(path: &Path) -> String {
 /// Resolves `reference` (relative to the directory of `file`) for a follow-up.
 pub(crate) fn resolve(file: &SourceFile, reference: &str) -> (PathBuf, String) {
     let rel = Path::new(reference);
-    let path = if rel.is_absolute() { rel.to_path_buf() } else { file.dir().join(rel) };
+    let path = if rel.is_absolute() {
+        rel.to_path_buf()
+    } else {
+        file.dir().join(rel)
+    };
     let display = display_path(&path);
     (path, display)
 }
@@ -497,6 +599,20 @@ pub(crate) fn resolve(file: &SourceFile, reference: &str) -> (PathBuf, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn other_yaml_with_dependencies_is_not_conda() {
+        let chart = yaml::parse(
+            "apiVersion: v2\nname: app\ndependencies:\n  - name: redis\n    version: 1.0.0\n",
+        )
+        .unwrap();
+        assert_eq!(classify(&chart, Path::new("Chart.yaml"), false), None);
+        let conda = yaml::parse("name: x\ndependencies:\n  - numpy\n").unwrap();
+        assert_eq!(
+            classify(&conda, Path::new("environment.yml"), false),
+            Some(FileKind::Conda)
+        );
+    }
 
     #[test]
     fn display_paths_are_tidy() {

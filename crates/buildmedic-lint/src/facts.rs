@@ -76,10 +76,16 @@ pub struct AzureFacts {
 pub enum PythonStatus {
     Supported,
     /// End of life is within the near-EOL window.
-    NearEol { eol: Date },
-    EndOfLife { eol: Date },
+    NearEol {
+        eol: Date,
+    },
+    EndOfLife {
+        eol: Date,
+    },
     /// Not released yet on that day.
-    Unreleased { release: Option<Date> },
+    Unreleased {
+        release: Option<Date>,
+    },
     /// Not in the table (e.g. `3.99`).
     Unknown,
 }
@@ -103,7 +109,9 @@ impl Facts {
     /// D16: whether `repository` (already stripped of tag/digest) is a deprecated Azure ML image.
     /// Accepts the repository with or without the `mcr.microsoft.com/` registry.
     pub fn is_deprecated_image(&self, repository: &str) -> bool {
-        let repo = repository.strip_prefix("mcr.microsoft.com/").unwrap_or(repository);
+        let repo = repository
+            .strip_prefix("mcr.microsoft.com/")
+            .unwrap_or(repository);
         self.images.deprecated.iter().any(|d| d == repo)
     }
 
@@ -124,14 +132,18 @@ impl Facts {
                 .max();
             return match newest {
                 Some(n) if (major, minor) > n => PythonStatus::Unreleased { release: None },
-                _ if major < 3 => PythonStatus::EndOfLife { eol: self.python.versions[0].eol },
+                _ if major < 3 => PythonStatus::EndOfLife {
+                    eol: self.python.versions[0].eol,
+                },
                 _ => PythonStatus::Unknown,
             };
         };
         if let Some(release) = rel.release
             && today < release
         {
-            return PythonStatus::Unreleased { release: Some(release) };
+            return PythonStatus::Unreleased {
+                release: Some(release),
+            };
         }
         if rel.eol <= today {
             return PythonStatus::EndOfLife { eol: rel.eol };
@@ -152,8 +164,9 @@ impl Facts {
             .iter()
             .filter(|r| r.version.starts_with("3."))
             .find(|r| {
-                parse_major_minor(&r.version)
-                    .is_some_and(|(a, b)| self.python_status(a, b, today) == PythonStatus::Supported)
+                parse_major_minor(&r.version).is_some_and(|(a, b)| {
+                    self.python_status(a, b, today) == PythonStatus::Supported
+                })
             })
             .map(|r| r.version.clone())
     }
@@ -183,15 +196,32 @@ mod tests {
     fn python_status_follows_the_date() {
         let f = Facts::builtin();
         let d = date(2026, 7, 2);
-        assert!(matches!(f.python_status(3, 8, d), PythonStatus::EndOfLife { .. }));
-        assert!(matches!(f.python_status(3, 10, d), PythonStatus::NearEol { .. }));
+        assert!(matches!(
+            f.python_status(3, 8, d),
+            PythonStatus::EndOfLife { .. }
+        ));
+        assert!(matches!(
+            f.python_status(3, 10, d),
+            PythonStatus::NearEol { .. }
+        ));
         // 3.11's EOL (2027-10-31) is 16 months after 2026-07-02: outside the 12-month window.
         assert_eq!(f.python_status(3, 11, d), PythonStatus::Supported);
         assert_eq!(f.python_status(3, 12, d), PythonStatus::Supported);
-        assert!(matches!(f.python_status(3, 15, d), PythonStatus::Unreleased { .. }));
-        assert!(matches!(f.python_status(3, 99, d), PythonStatus::Unreleased { .. }));
-        assert!(matches!(f.python_status(2, 5, d), PythonStatus::EndOfLife { .. }));
-        assert_eq!(f.recommended_python(date(2026, 11, 26)).as_deref(), Some("3.12"));
+        assert!(matches!(
+            f.python_status(3, 15, d),
+            PythonStatus::Unreleased { .. }
+        ));
+        assert!(matches!(
+            f.python_status(3, 99, d),
+            PythonStatus::Unreleased { .. }
+        ));
+        assert!(matches!(
+            f.python_status(2, 5, d),
+            PythonStatus::EndOfLife { .. }
+        ));
+        assert_eq!(
+            f.recommended_python(date(2026, 11, 26)).as_deref(),
+            Some("3.12")
+        );
     }
-
 }

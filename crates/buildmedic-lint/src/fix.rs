@@ -28,7 +28,9 @@ pub fn apply_fixes(report: &LintReport) -> (Vec<AppliedFix>, Vec<InputError>) {
     let mut applied = Vec::new();
     let mut errors = Vec::new();
     for (display, diags) in by_file {
-        let Some(source) = report.source(display) else { continue };
+        let Some(source) = report.source(display) else {
+            continue;
+        };
         if source.kind == FileKind::Virtual || display.contains('#') {
             continue;
         }

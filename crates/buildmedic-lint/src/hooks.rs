@@ -9,9 +9,9 @@
 
 use std::path::Path;
 
+use crate::CheckInfo;
 use crate::context::FileCx;
 use crate::diagnostic::Span;
-use crate::CheckInfo;
 
 /// A Dockerfile to lint, with its build context when one is known.
 pub struct DockerfileInput<'a> {
@@ -44,7 +44,13 @@ pub trait ImageRefChecks: Sync {
     fn checks(&self) -> &'static [&'static CheckInfo];
     /// Checks one reference (grammar, tag/digest pinning, deprecated base images).
     /// `span` is where `reference` sits in `cx.file`.
-    fn check_image_reference(&self, reference: &str, span: Span, origin: ImageRefOrigin, cx: &mut FileCx<'_>);
+    fn check_image_reference(
+        &self,
+        reference: &str,
+        span: Span,
+        origin: ImageRefOrigin,
+        cx: &mut FileCx<'_>,
+    );
 }
 
 /// The implementations in use.

@@ -24,8 +24,9 @@
 //! 4. Add fixtures `tests/fixtures/<check-id>/positive*` and `negative*` (files, or
 //!    directories for checks that need a build context); `cargo insta test` records the
 //!    snapshot of the positive findings. `tests/fixtures.rs` fails for a check without both.
-//! 5. `cargo test -p buildmedic --test lint_docs` regenerates nothing by itself: run
-//!    `UPDATE_DOCS=1 cargo test -p buildmedic --test lint_docs` to refresh `docs/lint.md`.
+//! 5. Refresh the list of checks in `docs/lint.md`:
+//!    `UPDATE_DOCS=1 cargo test -p buildmedic --test lint_docs` (the test fails while the
+//!    document is out of date).
 //!
 //! # Hooks for Dockerfiles and image references
 //!
@@ -60,7 +61,7 @@ pub use context::FileCx;
 pub use diagnostic::{Diagnostic, Edit, Fix, Severity, Span};
 pub use engine::{InputError, LintReport, Linter, lint_image, lint_paths};
 pub use facts::Facts;
-pub use registry::{CheckInfo, find_check, registry};
+pub use registry::{CheckInfo, checks_markdown, find_check, registry};
 pub use source::{FileKind, SourceFile};
 
 /// Version of the JSON report schema.

@@ -38,7 +38,10 @@ impl CheckInfo {
     /// First sentence of "What it does", for one-line listings.
     pub fn summary(&self) -> String {
         let md = self.doc_markdown();
-        let mut lines = md.lines().skip_while(|l| !l.starts_with("## What it does")).skip(1);
+        let mut lines = md
+            .lines()
+            .skip_while(|l| !l.starts_with("## What it does"))
+            .skip(1);
         let mut text = String::new();
         for line in lines.by_ref() {
             if line.trim().is_empty() {
@@ -109,4 +112,34 @@ pub fn registry() -> &'static [&'static CheckInfo] {
 /// The check with this id.
 pub fn find_check(id: &str) -> Option<&'static CheckInfo> {
     registry().iter().copied().find(|c| c.id == id)
+}
+
+/// The generated "Checks" section of `docs/lint.md`: a table, then each check's documentation.
+pub fn checks_markdown() -> String {
+    let mut out = String::from(
+        "| check | default severity | fixable | catalog | what it does |\n|---|---|---|---|---|\n",
+    );
+    for c in registry() {
+        out.push_str(&format!(
+            "| [`{id}`](#{id}) | {sev} | {fix} | {cat} | {sum} |\n",
+            id = c.id,
+            sev = c.default_severity,
+            fix = if c.fixable { "yes" } else { "" },
+            cat = c.catalog,
+            sum = c.summary().replace('|', "\\|"),
+        ));
+    }
+    for c in registry() {
+        out.push_str(&format!("\n### {}\n\n", c.id));
+        for line in c.doc_markdown().lines() {
+            match line.strip_prefix("## ") {
+                Some(h) => out.push_str(&format!("**{h}**\n")),
+                None => {
+                    out.push_str(line);
+                    out.push('\n');
+                }
+            }
+        }
+    }
+    out
 }

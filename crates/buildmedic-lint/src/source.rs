@@ -35,7 +35,12 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
-    pub fn new(path: impl Into<PathBuf>, display: impl Into<String>, kind: FileKind, text: impl Into<String>) -> SourceFile {
+    pub fn new(
+        path: impl Into<PathBuf>,
+        display: impl Into<String>,
+        kind: FileKind,
+        text: impl Into<String>,
+    ) -> SourceFile {
         let text = text.into();
         let mut line_starts = vec![0];
         line_starts.extend(memchr_newlines(&text));
@@ -56,7 +61,11 @@ impl SourceFile {
     /// Number of lines (a trailing newline does not start a new line).
     pub fn line_count(&self) -> usize {
         let n = self.line_starts.len();
-        if n > 1 && self.line_starts[n - 1] == self.text.len() { n - 1 } else { n }
+        if n > 1 && self.line_starts[n - 1] == self.text.len() {
+            n - 1
+        } else {
+            n
+        }
     }
 
     /// 0-based line index containing byte `offset` (clamped to the text).
@@ -79,8 +88,16 @@ impl SourceFile {
 
     /// Byte range of 0-based line `index`, without its line terminator.
     pub fn line_span(&self, index: usize) -> Span {
-        let start = self.line_starts.get(index).copied().unwrap_or(self.text.len());
-        let mut end = self.line_starts.get(index + 1).copied().unwrap_or(self.text.len());
+        let start = self
+            .line_starts
+            .get(index)
+            .copied()
+            .unwrap_or(self.text.len());
+        let mut end = self
+            .line_starts
+            .get(index + 1)
+            .copied()
+            .unwrap_or(self.text.len());
         let bytes = self.text.as_bytes();
         while end > start && matches!(bytes[end - 1], b'\n' | b'\r') {
             end -= 1;
@@ -96,7 +113,10 @@ impl SourceFile {
 
     /// Byte offset of the start of 0-based line `index`.
     pub fn line_start(&self, index: usize) -> usize {
-        self.line_starts.get(index).copied().unwrap_or(self.text.len())
+        self.line_starts
+            .get(index)
+            .copied()
+            .unwrap_or(self.text.len())
     }
 
     /// The text under `span`, or "" when the span is out of range.
@@ -106,7 +126,10 @@ impl SourceFile {
 }
 
 fn memchr_newlines(text: &str) -> impl Iterator<Item = usize> + '_ {
-    text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1)
+    text.bytes()
+        .enumerate()
+        .filter(|(_, b)| *b == b'\n')
+        .map(|(i, _)| i + 1)
 }
 
 /// Largest char boundary `<= i`.

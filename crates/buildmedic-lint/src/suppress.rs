@@ -16,8 +16,8 @@ const MARKER: &str = "buildmedic:";
 
 #[derive(Debug, Default)]
 pub(crate) struct Suppressions {
-    /// (0-based line, check ids; empty = all checks)
-    lines: Vec<(usize, Vec<String>)>,
+    /// (0-based first and last line, check ids; empty = all checks)
+    lines: Vec<(usize, usize, Vec<String>)>,
     file: Vec<String>,
     file_all: bool,
 }
@@ -25,15 +25,25 @@ pub(crate) struct Suppressions {
 impl Suppressions {
     pub(crate) fn parse(file: &SourceFile) -> Suppressions {
         let mut out = Suppressions::default();
-        if matches!(file.kind, FileKind::AzureMlJson | FileKind::Virtual) || !file.text.contains(MARKER) {
+        if matches!(file.kind, FileKind::AzureMlJson | FileKind::Virtual)
+            || !file.text.contains(MARKER)
+        {
             return out;
         }
         let count = file.line_count();
+        // In a Dockerfile a pragma before a continued instruction covers all of its lines.
+        let ranges = if file.kind == FileKind::Dockerfile {
+            crate::dockerfile::instruction_line_ranges(&file.text)
+        } else {
+            Vec::new()
+        };
         for index in 0..count {
             let line = file.line_text(index);
             let Some(hash) = line.find('#') else { continue };
             let comment = &line[hash + 1..];
-            let Some(pos) = comment.find(MARKER) else { continue };
+            let Some(pos) = comment.find(MARKER) else {
+                continue;
+            };
             let directive = comment[pos + MARKER.len()..].trim_start();
             let (whole_file, rest) = if let Some(r) = directive.strip_prefix("ignore-file") {
                 (true, r)
@@ -61,7 +71,11 @@ impl Suppressions {
                 Some(index)
             };
             if let Some(target) = target {
-                out.lines.push((target, ids));
+                let last = ranges
+                    .iter()
+                    .find(|(first, _)| *first == target)
+                    .map_or(target, |(_, last)| *last);
+                out.lines.push((target, last, ids));
             }
         }
         out
@@ -76,9 +90,10 @@ impl Suppressions {
             return true;
         }
         let line = d.line.saturating_sub(1);
-        self.lines
-            .iter()
-            .any(|(l, ids)| *l == line && (ids.is_empty() || ids.iter().any(|id| id == d.check)))
+        self.lines.iter().any(|(first, last, ids)| {
+            (*first..=*last).contains(&line)
+                && (ids.is_empty() || ids.iter().any(|id| id == d.check))
+        })
     }
 }
 
@@ -134,8 +149,27 @@ mod tests {
 
     #[test]
     fn hadolint_style_equals() {
-        let f = SourceFile::new("f", "f", FileKind::Dockerfile, "# buildmedic: ignore=a-check,b-check\nRUN x\n");
+        let f = SourceFile::new(
+            "f",
+            "f",
+            FileKind::Dockerfile,
+            "# buildmedic: ignore=a-check,b-check\nRUN x\n",
+        );
         let s = Suppressions::parse(&f);
         assert!(s.suppresses(&diag("b-check", 2)));
+    }
+
+    #[test]
+    fn dockerfile_pragma_covers_continuation_lines() {
+        let f = SourceFile::new(
+            "Dockerfile",
+            "Dockerfile",
+            FileKind::Dockerfile,
+            "FROM ubuntu:22.04\n# buildmedic: ignore[a-check]\nRUN apt-get update && \\\n    apt-get install curl\nRUN x\n",
+        );
+        let s = Suppressions::parse(&f);
+        assert!(s.suppresses(&diag("a-check", 3)));
+        assert!(s.suppresses(&diag("a-check", 4)));
+        assert!(!s.suppresses(&diag("a-check", 5)));
     }
 }

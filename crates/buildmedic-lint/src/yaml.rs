@@ -117,7 +117,8 @@ impl Node {
             return Some(self.span.start);
         }
         let quoted = raw.len() >= 2
-            && ((raw.starts_with('"') && raw.ends_with('"')) || (raw.starts_with('\'') && raw.ends_with('\'')));
+            && ((raw.starts_with('"') && raw.ends_with('"'))
+                || (raw.starts_with('\'') && raw.ends_with('\'')));
         if quoted && &raw[1..raw.len() - 1] == value {
             return Some(self.span.start + 1);
         }
@@ -231,7 +232,9 @@ impl<'de> Visitor<'de> for RawVisitor {
         Ok(Raw::Int(v))
     }
     fn visit_u64<E>(self, v: u64) -> Result<Raw, E> {
-        Ok(i64::try_from(v).map(Raw::Int).unwrap_or(Raw::Float(v as f64)))
+        Ok(i64::try_from(v)
+            .map(Raw::Int)
+            .unwrap_or(Raw::Float(v as f64)))
     }
     fn visit_i128<E>(self, v: i128) -> Result<Raw, E> {
         Ok(Raw::Float(v as f64))
@@ -296,7 +299,10 @@ fn span_of<T>(s: &Spanned<T>, text: &str) -> Span {
 }
 
 fn char_to_byte(text: &str, chars: usize) -> usize {
-    text.char_indices().nth(chars).map(|(b, _)| b).unwrap_or(text.len())
+    text.char_indices()
+        .nth(chars)
+        .map(|(b, _)| b)
+        .unwrap_or(text.len())
 }
 
 fn convert(raw: Spanned<Raw>, text: &str) -> Node {
@@ -316,7 +322,11 @@ fn convert(raw: Spanned<Raw>, text: &str) -> Node {
         ),
     };
     let span = match &value {
-        Yaml::Seq(items) => extend(span, items.first().map(|n| &n.span), items.last().map(|n| &n.span)),
+        Yaml::Seq(items) => extend(
+            span,
+            items.first().map(|n| &n.span),
+            items.last().map(|n| &n.span),
+        ),
         Yaml::Map(entries) => extend(
             span,
             entries.first().map(|(k, _)| &k.span),
@@ -360,7 +370,14 @@ mod tests {
         let src = "{\n  \"python\": {\"userManagedDependencies\": false},\n\t\"r\": null}";
         let root = parse(src).unwrap();
         assert!(root.get("r").unwrap().is_null());
-        assert_eq!(root.get("python").unwrap().get("userManagedDependencies").unwrap().value, Yaml::Bool(false));
+        assert_eq!(
+            root.get("python")
+                .unwrap()
+                .get("userManagedDependencies")
+                .unwrap()
+                .value,
+            Yaml::Bool(false)
+        );
     }
 
     #[test]

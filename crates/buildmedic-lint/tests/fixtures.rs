@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use buildmedic_lint::{LintConfig, LintReport, lint_paths};
 
 fn fixture_dir(check: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(check)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(check)
 }
 
 fn fixtures(check: &str, prefix: &str) -> Vec<PathBuf> {
@@ -16,7 +18,11 @@ fn fixtures(check: &str, prefix: &str) -> Vec<PathBuf> {
             entries
                 .flatten()
                 .map(|e| e.path())
-                .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(prefix)))
+                .filter(|p| {
+                    p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with(prefix))
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -26,7 +32,9 @@ fn fixtures(check: &str, prefix: &str) -> Vec<PathBuf> {
 
 /// Fixed reference date so EOL and SAS findings do not drift.
 fn config() -> LintConfig {
-    LintConfig::default().with_today_str("2026-11-26").expect("valid date")
+    LintConfig::default()
+        .with_today_str("2026-11-26")
+        .expect("valid date")
 }
 
 fn lint(path: &Path) -> LintReport {
@@ -40,17 +48,29 @@ fn render(report: &LintReport, check: &str, base: &Path) -> String {
         .iter()
         .filter(|d| d.check == check)
         .map(|d| {
-            let file = d.file.replace(&base, "").trim_start_matches('/').to_string();
+            let file = d
+                .file
+                .replace(&base, "")
+                .trim_start_matches('/')
+                .to_string();
+            // Messages may name resolved paths: keep snapshots independent of the checkout.
+            let message = d.message.replace(&format!("{base}/"), "");
             let mut line = format!(
-                "{file}:{}:{}-{}:{} {} {}: {}",
-                d.line, d.column, d.end_line, d.end_column, d.severity, d.check, d.message
+                "{file}:{}:{}-{}:{} {} {}: {message}",
+                d.line, d.column, d.end_line, d.end_column, d.severity, d.check
             );
             if let Some(help) = &d.help {
-                line.push_str(&format!("\n    help: {help}"));
+                line.push_str(&format!(
+                    "\n    help: {}",
+                    help.replace(&format!("{base}/"), "")
+                ));
             }
             if let Some(fix) = &d.fix {
                 for edit in &fix.edits {
-                    line.push_str(&format!("\n    fix: {} {:?} -> {:?}", fix.description, edit.range, edit.replacement));
+                    line.push_str(&format!(
+                        "\n    fix: {} {:?} -> {:?}",
+                        fix.description, edit.range, edit.replacement
+                    ));
                 }
             }
             line
@@ -68,9 +88,18 @@ fn positive_fixtures_report_their_check() {
         let mut out = Vec::new();
         for path in &positives {
             let report = lint(path);
-            assert!(report.errors.is_empty(), "{}: {:?}", path.display(), report.errors);
+            assert!(
+                report.errors.is_empty(),
+                "{}: {:?}",
+                path.display(),
+                report.errors
+            );
             let rendered = render(&report, check, &fixture_dir(check));
-            assert!(!rendered.is_empty(), "{}: expected findings of {check}", path.display());
+            assert!(
+                !rendered.is_empty(),
+                "{}: expected findings of {check}",
+                path.display()
+            );
             out.push(rendered);
         }
         insta::assert_snapshot!(format!("positive_{check}"), out.join("\n"));
@@ -85,9 +114,18 @@ fn negative_fixtures_are_clean() {
         assert!(!negatives.is_empty(), "{check}: no negative fixture");
         for path in &negatives {
             let report = lint(path);
-            assert!(report.errors.is_empty(), "{}: {:?}", path.display(), report.errors);
+            assert!(
+                report.errors.is_empty(),
+                "{}: {:?}",
+                path.display(),
+                report.errors
+            );
             let rendered = render(&report, check, &fixture_dir(check));
-            assert!(rendered.is_empty(), "{}: unexpected findings:\n{rendered}", path.display());
+            assert!(
+                rendered.is_empty(),
+                "{}: unexpected findings:\n{rendered}",
+                path.display()
+            );
         }
     }
 }
@@ -100,9 +138,17 @@ fn every_registered_check_has_fixtures_and_doc() {
             missing.push(info.id);
         }
         let doc = info.doc_markdown();
-        for section in ["## What it does", "## Why it matters", "## Example", "## Fix"] {
+        for section in [
+            "## What it does",
+            "## Why it matters",
+            "## Example",
+            "## Fix",
+        ] {
             assert!(doc.contains(section), "{}: doc lacks `{section}`", info.id);
         }
     }
-    assert!(missing.is_empty(), "checks without positive+negative fixtures: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "checks without positive+negative fixtures: {missing:?}"
+    );
 }

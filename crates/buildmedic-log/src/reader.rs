@@ -117,7 +117,12 @@ pub fn read_log<R: Read, S: Sink>(input: R, sink: &mut S) -> io::Result<LogSumma
 #[derive(Default)]
 struct LogReader {
     steps: Vec<Step>,
-    buildkit_ids: std::collections::HashMap<u32, StepId>,
+    /// BuildKit vertex id → step. Ids are small integers, so a vector is the map.
+    buildkit_ids: Vec<StepId>,
+    /// Vertex ids too large for the vector (never seen in practice, but bytes are bytes).
+    buildkit_big_ids: std::collections::HashMap<u32, StepId>,
+    /// Positions of ESC, CR and NUL in the current buffer (reused across batches).
+    specials: Vec<u32>,
     labels: std::collections::HashMap<Vec<u8>, StepId>,
     /// The legacy step whose output is being printed.
     current_legacy: Option<StepId>,
@@ -191,9 +196,9 @@ impl LogReader {
     fn process(&mut self, buf: &mut [u8], complete: bool) {
         self.lines.clear();
         // One pass finds every byte that needs cleaning; lines without one skip cleaning.
-        let specials: Vec<u32> = memchr::memchr3_iter(0x1b, b'\r', 0, buf)
-            .map(|p| p as u32)
-            .collect();
+        let mut specials = std::mem::take(&mut self.specials);
+        specials.clear();
+        specials.extend(memchr::memchr3_iter(0x1b, b'\r', 0, buf).map(|p| p as u32));
         let mut special_at = 0usize;
         let mut start = 0usize;
         let total = buf.len();
@@ -217,6 +222,27 @@ impl LogReader {
         }
         if !complete {
             self.continuing = true;
+        }
+        self.specials = specials;
+    }
+
+    fn buildkit_step(&self, id: u32) -> Option<StepId> {
+        match self.buildkit_ids.get(id as usize) {
+            Some(&s) if s != StepId::NONE => Some(s),
+            Some(_) => None,
+            None => self.buildkit_big_ids.get(&id).copied(),
+        }
+    }
+
+    fn set_buildkit_step(&mut self, id: u32, step: StepId) {
+        const DIRECT: u32 = 1 << 16;
+        if id < DIRECT {
+            if self.buildkit_ids.len() <= id as usize {
+                self.buildkit_ids.resize(id as usize + 1, StepId::NONE);
+            }
+            self.buildkit_ids[id as usize] = step;
+        } else {
+            self.buildkit_big_ids.insert(id, step);
         }
     }
 
@@ -479,8 +505,8 @@ impl LogReader {
     }
 
     fn buildkit_line(&mut self, id: u32, c: &[u8], elapsed: bool, flags: &mut u8) -> StepId {
-        let step = match self.buildkit_ids.get(&id) {
-            Some(&s) => s,
+        let step = match self.buildkit_step(id) {
+            Some(s) => s,
             None => {
                 *flags |= LineRec::FRAMING;
                 let header = frame::bracket_header(c, 0).unwrap_or(frame::Header {
@@ -490,7 +516,7 @@ impl LogReader {
                     index: None,
                 });
                 let step = self.new_step(StepOrigin::Buildkit, c, &header, Some(id));
-                self.buildkit_ids.insert(id, step);
+                self.set_buildkit_step(id, step);
                 if let Some((a, b)) = header.label {
                     self.labels.entry(c[a..b].to_vec()).or_insert(step);
                 }

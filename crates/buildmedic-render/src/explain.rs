@@ -84,9 +84,19 @@ pub fn kinds_json(kb: &KnowledgeBase) -> String {
     let list: Vec<serde_json::Value> = kb
         .entries()
         .map(|e| {
+            let signatures: Vec<serde_json::Value> = e
+                .signatures
+                .iter()
+                .map(|s| {
+                    serde_json::json!({
+                        "id": s.id, "pattern": s.pattern, "weight": s.weight,
+                        "triggers": s.triggers.iter().map(|t| String::from_utf8_lossy(t)).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
             serde_json::json!({
                 "kind": e.kind, "title": e.title, "catalog": e.catalog,
-                "signatures": e.signatures.len(), "fixtures": e.fixtures.len(),
+                "signatures": signatures, "fixtures": e.fixtures.len(),
                 "builtin": e.origin == buildmedic_kb::Origin::Builtin,
             })
         })

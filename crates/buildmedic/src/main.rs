@@ -3,6 +3,8 @@
 //! Each subcommand lives in `cmd/<name>.rs`, parses its own arguments (clap derive) and
 //! returns an [`ExitCode`]. Errors are `miette` reports; `main` maps them to exit code 2.
 
+#[macro_use]
+mod output;
 mod cmd;
 mod config;
 mod rules;

@@ -22,7 +22,10 @@ pub(crate) fn lint(root: &Node, cx: &mut FileCx<'_>, hooks: Hooks) {
             .collect();
         checks::docker_options_conflict::check(&sources, cx);
         if sources.is_empty() {
-            let span = root.entry("docker").map(|(k, _)| k.span.clone()).unwrap_or(0..0);
+            let span = root
+                .entry("docker")
+                .map(|(k, _)| k.span.clone())
+                .unwrap_or(0..0);
             checks::docker_option_missing::report(span, true, cx);
         }
         if let Some(image) = docker.get("baseImage")
@@ -34,9 +37,12 @@ pub(crate) fn lint(root: &Node, cx: &mut FileCx<'_>, hooks: Hooks) {
                 .content_offset(&cx.file.text)
                 .map(|o| o..o + reference.len())
                 .unwrap_or_else(|| image.span.clone());
-            hooks
-                .image_ref
-                .check_image_reference(reference, span, ImageRefOrigin::EnvironmentDefinition, cx);
+            hooks.image_ref.check_image_reference(
+                reference,
+                span,
+                ImageRefOrigin::EnvironmentDefinition,
+                cx,
+            );
         }
         if let Some(registry) = docker.get_non_null("baseImageRegistry") {
             checks::registry_credentials_incomplete::check(registry, cx);
@@ -44,16 +50,21 @@ pub(crate) fn lint(root: &Node, cx: &mut FileCx<'_>, hooks: Hooks) {
             checks::registry_credentials_inline::check_registry(registry, cx);
         }
         checks::docker_attribute_deprecated::check(docker, cx);
-        if let Some(dockerfile) = docker.get("baseDockerfile").and_then(Node::as_str)
+        if let Some(node) = docker.get("baseDockerfile")
+            && let Some(dockerfile) = node.as_str()
             && !dockerfile.trim().is_empty()
         {
             let display = format!("{}#docker.baseDockerfile", cx.file.display);
-            cx.follow(FollowUp::InlineDockerfile(SourceFile::new(
-                cx.file.path.clone(),
-                display,
-                FileKind::Dockerfile,
-                dockerfile,
-            )));
+            cx.follow(FollowUp::InlineDockerfile {
+                dockerfile: SourceFile::new(
+                    cx.file.path.clone(),
+                    display,
+                    FileKind::Dockerfile,
+                    dockerfile,
+                ),
+                span: node.span.clone(),
+                field: "docker.baseDockerfile",
+            });
         }
         if let Some((key, context)) = docker.entry("buildContext")
             && !context.is_null()
@@ -67,7 +78,9 @@ pub(crate) fn lint(root: &Node, cx: &mut FileCx<'_>, hooks: Hooks) {
     checks::r_section_deprecated::check(root, cx);
     if let Some(python) = checks::python_section_missing::check(root, cx) {
         checks::conda_base_env_used::check(python, cx);
-        let user_managed = python.get("userManagedDependencies").is_some_and(|v| v.value == Yaml::Bool(true));
+        let user_managed = python
+            .get("userManagedDependencies")
+            .is_some_and(|v| v.value == Yaml::Bool(true));
         if !user_managed {
             match python.get_non_null("condaDependencies") {
                 Some(deps) if !deps.is_empty() => conda::lint_spec(deps, cx),
@@ -94,7 +107,11 @@ pub(crate) fn lint(root: &Node, cx: &mut FileCx<'_>, hooks: Hooks) {
 fn lint_build_context(key: &Node, context: &Node, cx: &mut FileCx<'_>) {
     match context.get("location") {
         Some(loc) if !loc.is_empty() => {}
-        _ => checks::build_context_path_missing::report(key.span.clone(), "`buildContext` has no `location`", cx),
+        _ => checks::build_context_path_missing::report(
+            key.span.clone(),
+            "`buildContext` has no `location`",
+            cx,
+        ),
     }
     checks::build_context_location_type_unsupported::check(context, cx);
     checks::build_context_location_invalid::check(context, cx);

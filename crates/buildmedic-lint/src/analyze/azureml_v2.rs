@@ -42,9 +42,12 @@ pub(crate) fn lint(root: &Node, cx: &mut FileCx<'_>, hooks: Hooks) {
             .content_offset(&cx.file.text)
             .map(|o| o..o + reference.len())
             .unwrap_or_else(|| image.span.clone());
-        hooks
-            .image_ref
-            .check_image_reference(reference, span, ImageRefOrigin::EnvironmentDefinition, cx);
+        hooks.image_ref.check_image_reference(
+            reference,
+            span,
+            ImageRefOrigin::EnvironmentDefinition,
+            cx,
+        );
     }
     if let Some((key, build)) = root.entry("build") {
         lint_build(key, build, cx);
@@ -70,10 +73,16 @@ fn lint_build(key: &Node, build: &Node, cx: &mut FileCx<'_>) {
         None => (build.get("path"), build.get_non_null("dockerfile_path")),
     };
     let Some(path_node) = path_node.filter(|p| !p.is_empty()) else {
-        checks::build_context_path_missing::report(key.span.clone(), "`build` has no `path` to the build context", cx);
+        checks::build_context_path_missing::report(
+            key.span.clone(),
+            "`build` has no `path` to the build context",
+            cx,
+        );
         return;
     };
-    let Some(path) = path_node.as_str() else { return };
+    let Some(path) = path_node.as_str() else {
+        return;
+    };
     let dockerfile = dockerfile_node.and_then(Node::as_str);
     if is_templated(path) || dockerfile.is_some_and(is_templated) {
         return;
@@ -94,7 +103,11 @@ fn lint_build(key: &Node, build: &Node, cx: &mut FileCx<'_>) {
     }
     let (context, context_display) = resolve(cx.file, path);
     if !context.is_dir() {
-        let what = if context.exists() { "is not a directory" } else { "does not exist" };
+        let what = if context.exists() {
+            "is not a directory"
+        } else {
+            "does not exist"
+        };
         checks::build_context_path_missing::report(
             path_node.span.clone(),
             &format!("build context `{context_display}` {what}"),
@@ -116,12 +129,17 @@ fn lint_build(key: &Node, build: &Node, cx: &mut FileCx<'_>) {
     let span = dockerfile_node.unwrap_or(path_node).span.clone();
     let candidates = dockerfile_candidates(&context);
     let help = match candidates.first() {
-        Some(c) => format!("the context has `{c}`; set `build.dockerfile_path: {c}` (or rename the file)"),
+        Some(c) => {
+            format!("the context has `{c}`; set `build.dockerfile_path: {c}` (or rename the file)")
+        }
         None => "add a Dockerfile to the context or set `build.dockerfile_path`".to_string(),
     };
     checks::dockerfile_path_missing::report(
         span,
-        &format!("Dockerfile `{}` does not exist in the build context", display_path(&file)),
+        &format!(
+            "Dockerfile `{}` does not exist in the build context",
+            display_path(&file)
+        ),
         &help,
         cx,
     );
@@ -148,7 +166,9 @@ pub(crate) fn escapes_context(path: &str) -> Option<&'static str> {
 }
 
 fn dockerfile_candidates(context: &Path) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(context) else { return Vec::new() };
+    let Ok(entries) = std::fs::read_dir(context) else {
+        return Vec::new();
+    };
     let mut out: Vec<String> = entries
         .flatten()
         .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
@@ -165,7 +185,12 @@ fn lint_conda_file(key: &Node, value: &Node, cx: &mut FileCx<'_>) {
         return;
     }
     let Some(path) = value.as_str().filter(|s| !s.trim().is_empty()) else {
-        checks::conda_spec_missing::report(key.span.clone(), "`conda_file` is empty", "point `conda_file` at a conda YAML file", cx);
+        checks::conda_spec_missing::report(
+            key.span.clone(),
+            "`conda_file` is empty",
+            "point `conda_file` at a conda YAML file",
+            cx,
+        );
         return;
     };
     if is_templated(path) || is_url(path) {
@@ -173,16 +198,26 @@ fn lint_conda_file(key: &Node, value: &Node, cx: &mut FileCx<'_>) {
     }
     let (file, display) = resolve(cx.file, path);
     if !file.is_file() {
+        let what = if file.is_dir() {
+            "is a directory, not a file"
+        } else {
+            "does not exist"
+        };
         checks::conda_spec_missing::report(
             value.span.clone(),
-            &format!("conda file `{display}` does not exist"),
+            &format!("conda file `{display}` {what}"),
             "`conda_file` is relative to the directory of the environment YAML",
             cx,
         );
         return;
     }
     if std::fs::metadata(&file).is_ok_and(|m| m.len() == 0) {
-        checks::conda_spec_missing::report(value.span.clone(), &format!("conda file `{display}` is empty"), "list `channels` and `dependencies` in it", cx);
+        checks::conda_spec_missing::report(
+            value.span.clone(),
+            &format!("conda file `{display}` is empty"),
+            "list `channels` and `dependencies` in it",
+            cx,
+        );
         return;
     }
     cx.follow(FollowUp::File {

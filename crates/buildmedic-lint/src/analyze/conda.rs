@@ -24,7 +24,9 @@ impl CondaDep<'_> {
     /// Whether the entry constrains the version (or pins a build, file or URL).
     pub fn is_pinned(&self) -> bool {
         match &self.spec {
-            Ok(m) => m.version.is_some() || m.build.is_some() || m.url.is_some() || m.file_name.is_some(),
+            Ok(m) => {
+                m.version.is_some() || m.build.is_some() || m.url.is_some() || m.file_name.is_some()
+            }
             // Unparsable entries are reported by conda-bad-spec; don't pile on.
             Err(_) => true,
         }
@@ -72,7 +74,9 @@ impl<'a> CondaEnv<'a> {
 
     /// The conda entries named `name`.
     pub fn named(&self, name: &str) -> impl Iterator<Item = &CondaDep<'a>> {
-        self.deps.iter().filter(move |d| d.name.as_deref() == Some(name))
+        self.deps
+            .iter()
+            .filter(move |d| d.name.as_deref() == Some(name))
     }
 
     /// Every string item of every `pip:` list.
@@ -88,18 +92,23 @@ impl<'a> CondaEnv<'a> {
 fn parse_dep<'a>(node: &'a Node, text: &'a str) -> CondaDep<'a> {
     let trimmed = text.trim();
     let strict = MatchSpec::from_str(trimmed, ParseMatchSpecOptions::strict());
-    let lenient_ok = strict.is_ok() || MatchSpec::from_str(trimmed, ParseMatchSpecOptions::lenient()).is_ok();
+    let lenient_ok =
+        strict.is_ok() || MatchSpec::from_str(trimmed, ParseMatchSpecOptions::lenient()).is_ok();
     let spec = match strict {
         Ok(m) => Ok(m),
         Err(e) => match export_form(trimmed) {
             // `name=1.0=build` is what `conda env export` writes; rattler's strict mode
             // rejects it, conda accepts it. Validate it in its spaced form instead.
-            Some(spaced) => MatchSpec::from_str(&spaced, ParseMatchSpecOptions::strict()).map_err(|_| e.to_string()),
+            Some(spaced) => MatchSpec::from_str(&spaced, ParseMatchSpecOptions::strict())
+                .map_err(|_| e.to_string()),
             None => Err(e.to_string()),
         },
     };
     let name = match &spec {
-        Ok(m) => m.name.as_exact().map(|n| n.as_normalized().to_ascii_lowercase()),
+        Ok(m) => m
+            .name
+            .as_exact()
+            .map(|n| n.as_normalized().to_ascii_lowercase()),
         Err(_) => fallback_name(trimmed),
     };
     CondaDep {
@@ -118,10 +127,17 @@ fn export_form(s: &str) -> Option<String> {
     if parts.next().is_some() || name.is_empty() || version.is_empty() || build.is_empty() {
         return None;
     }
-    let ok = |p: &str| p.chars().all(|c| c.is_ascii_alphanumeric() || "._-+:!*".contains(c));
+    let ok = |p: &str| {
+        p.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-+:!*".contains(c))
+    };
     let op = if version.contains('*') { "" } else { "==" };
-    (ok(name) && ok(version) && build.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '*'))
-        .then(|| format!("{name} {op}{version} {build}"))
+    (ok(name)
+        && ok(version)
+        && build
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '*'))
+    .then(|| format!("{name} {op}{version} {build}"))
 }
 
 /// Best-effort package name of an entry the parser rejected.
@@ -183,7 +199,32 @@ mod tests {
 
     #[test]
     fn names_of_bad_specs() {
-        assert_eq!(fallback_name("conda-forge::Python=>3.9").as_deref(), Some("python"));
+        assert_eq!(
+            fallback_name("conda-forge::Python=>3.9").as_deref(),
+            Some("python")
+        );
         assert_eq!(fallback_name("=2.7"), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn specs_never_panic(spec in "\\PC{0,40}") {
+            let node = Node { value: crate::yaml::Yaml::Str(spec.clone()), span: 0..0 };
+            let dep = parse_dep(&node, &spec);
+            let _ = dep.is_pinned();
+            let _ = crate::analyze::python::python_pin(&dep);
+        }
+
+        #[test]
+        fn conda_documents_never_panic(doc in "(name: [a-z]{1,5}\n)?(channels:\n(  - [a-z:/.-]{0,12}\n){0,2})?dependencies:\n(  - [a-zA-Z0-9=<>!~*.,:|\\[\\]' @/+-]{0,24}\n){0,6}(  - pip:\n(    - [a-zA-Z0-9=<>!~*.,;:'\" @/+\\[\\]-]{0,30}\n){0,4})?") {
+            let Ok(root) = crate::yaml::parse(&doc) else { return Ok(()) };
+            let config = crate::LintConfig::default();
+            let file = crate::SourceFile::new("/nonexistent/env.yml", "env.yml", crate::FileKind::Conda, doc.clone());
+            let mut cx = FileCx::new(&config, &file);
+            lint_file(&root, &mut cx);
+            for d in cx.into_diagnostics() {
+                proptest::prop_assert!(d.span.end <= doc.len());
+            }
+        }
     }
 }

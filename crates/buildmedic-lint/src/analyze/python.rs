@@ -75,7 +75,9 @@ pub(crate) fn newest_allowed(spec: &str) -> PythonPin {
 }
 
 fn split_op(c: &str) -> (&str, &str) {
-    let end = c.find(|ch: char| !matches!(ch, '<' | '>' | '=' | '!' | '~')).unwrap_or(c.len());
+    let end = c
+        .find(|ch: char| !matches!(ch, '<' | '>' | '=' | '!' | '~'))
+        .unwrap_or(c.len());
     (&c[..end], c[end..].trim())
 }
 
@@ -92,7 +94,10 @@ fn major_minor(v: &str) -> Option<(u32, u32)> {
 /// `<3.9` and `<3.9.0` exclude all of 3.9; `<3.9.7` does not.
 fn ver_is_minor_boundary(v: &str) -> bool {
     let parts: Vec<&str> = v.split('.').collect();
-    parts.len() <= 2 || parts[2..].iter().all(|p| p.chars().all(|c| c == '0' || c == 'a' || c == '*'))
+    parts.len() <= 2
+        || parts[2..]
+            .iter()
+            .all(|p| p.chars().all(|c| c == '0' || c == 'a' || c == '*'))
 }
 
 #[cfg(test)]

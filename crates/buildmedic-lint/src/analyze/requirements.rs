@@ -63,7 +63,11 @@ impl Logical {
             return s.clone();
         }
         let start = self.offset(range.start);
-        let end = if range.end > range.start { self.offset(range.end - 1) + 1 } else { start };
+        let end = if range.end > range.start {
+            self.offset(range.end - 1) + 1
+        } else {
+            start
+        };
         start..end.max(start)
     }
 }
@@ -81,7 +85,11 @@ pub(crate) fn logical_lines(text: &str) -> Vec<Logical> {
         let line = raw.trim_end_matches(['\n', '\r']);
         let is_comment = line.trim_start().starts_with('#');
         let continues = line.ends_with('\\') && !is_comment;
-        let piece = if continues { &line[..line.len() - 1] } else { line };
+        let piece = if continues {
+            &line[..line.len() - 1]
+        } else {
+            line
+        };
         let logical = current.get_or_insert_with(|| Logical {
             text: String::new(),
             segments: Vec::new(),
@@ -91,10 +99,8 @@ pub(crate) fn logical_lines(text: &str) -> Vec<Logical> {
             logical.segments.push((logical.text.len(), line_start));
             logical.text.push_str(piece);
         }
-        if !continues {
-            if let Some(done) = current.take() {
-                push_logical(&mut out, done);
-            }
+        if !continues && let Some(done) = current.take() {
+            push_logical(&mut out, done);
         }
     }
     if let Some(done) = current.take() {
@@ -106,7 +112,8 @@ pub(crate) fn logical_lines(text: &str) -> Vec<Logical> {
 fn push_logical(out: &mut Vec<Logical>, mut l: Logical) {
     // pip's COMMENT_RE: `(^|\s+)#.*$`
     let bytes = l.text.as_bytes();
-    let cut = (0..bytes.len()).find(|&i| bytes[i] == b'#' && (i == 0 || bytes[i - 1].is_ascii_whitespace()));
+    let cut = (0..bytes.len())
+        .find(|&i| bytes[i] == b'#' && (i == 0 || bytes[i - 1].is_ascii_whitespace()));
     if let Some(cut) = cut {
         l.text.truncate(cut);
     }
@@ -128,7 +135,10 @@ fn tokens(text: &str) -> Vec<Token<'_>> {
     for (i, c) in text.char_indices() {
         if c.is_whitespace() {
             if let Some(s) = start.take() {
-                out.push(Token { text: &text[s..i], range: s..i });
+                out.push(Token {
+                    text: &text[s..i],
+                    range: s..i,
+                });
             }
         } else if start.is_none() {
             start = Some(i);
@@ -154,9 +164,24 @@ pub(crate) struct ReqOption<'t> {
 }
 
 const TAKES_VALUE: &[&str] = &[
-    "requirement", "constraint", "editable", "index-url", "extra-index-url", "find-links",
-    "trusted-host", "only-binary", "no-binary", "use-feature", "hash", "config-settings",
-    "global-option", "install-option", "platform", "python-version", "implementation", "abi",
+    "requirement",
+    "constraint",
+    "editable",
+    "index-url",
+    "extra-index-url",
+    "find-links",
+    "trusted-host",
+    "only-binary",
+    "no-binary",
+    "use-feature",
+    "hash",
+    "config-settings",
+    "global-option",
+    "install-option",
+    "platform",
+    "python-version",
+    "implementation",
+    "abi",
     "progress-bar",
 ];
 
@@ -185,7 +210,9 @@ fn parse_options<'t>(toks: &[Token<'t>], mut i: usize) -> Vec<ReqOption<'t>> {
         } else if let Some(short) = t.text.strip_prefix('-') {
             let flag_len = short.chars().next().map_or(0, char::len_utf8);
             let (flag, rest) = short.split_at(flag_len);
-            let name = long_name(flag).map(str::to_string).unwrap_or_else(|| flag.to_string());
+            let name = long_name(flag)
+                .map(str::to_string)
+                .unwrap_or_else(|| flag.to_string());
             let rest = rest.strip_prefix('=').unwrap_or(rest);
             let inline = (!rest.is_empty()).then(|| (rest, t.range.end - rest.len()));
             (name, inline)
@@ -203,7 +230,9 @@ fn parse_options<'t>(toks: &[Token<'t>], mut i: usize) -> Vec<ReqOption<'t>> {
             }
             None => None,
         };
-        let end = value.as_ref().map_or(t.range.end, |v| v.range.end.max(t.range.end));
+        let end = value
+            .as_ref()
+            .map_or(t.range.end, |v| v.range.end.max(t.range.end));
         out.push(ReqOption {
             name,
             range: t.range.start..end,
@@ -230,7 +259,10 @@ pub(crate) fn is_direct_reference(text: &str) -> bool {
         return true;
     }
     let lower = t.to_ascii_lowercase();
-    if ["git+", "hg+", "svn+", "bzr+"].iter().any(|p| lower.starts_with(p)) {
+    if ["git+", "hg+", "svn+", "bzr+"]
+        .iter()
+        .any(|p| lower.starts_with(p))
+    {
         return true;
     }
     // `name @ url` is PEP 508; a bare URL is a direct reference.
@@ -277,7 +309,10 @@ pub(crate) fn lint_logical(l: &Logical, cx: &mut FileCx<'_>, origin: ReqOrigin) 
     }
     // pip's break_args_options: the requirement is everything before the first token that
     // starts with '-'.
-    let opt_start = toks.iter().position(|t| t.text.starts_with('-')).unwrap_or(toks.len());
+    let opt_start = toks
+        .iter()
+        .position(|t| t.text.starts_with('-'))
+        .unwrap_or(toks.len());
     let last = &toks[opt_start.max(1) - 1];
     let range = first.range.start..last.range.end;
     let text = &l.text[range.clone()];
@@ -316,7 +351,13 @@ fn follow_include(l: &Logical, value: &Token<'_>, cx: &mut FileCx<'_>, origin: R
             context_dir: None,
         });
     } else {
-        checks::pip_requirements_file_missing::report(l.span(value.range.clone()), &display, path.is_dir(), origin, cx);
+        checks::pip_requirements_file_missing::report(
+            l.span(value.range.clone()),
+            &display,
+            path.is_dir(),
+            origin,
+            cx,
+        );
     }
 }
 
@@ -377,7 +418,15 @@ mod tests {
         let text = "numpy==1.2 \\\n  --hash=sha256:abc  # comment\n# full comment\nscipy#notacomment\n\nx \\\n# c\ny\n";
         let lines = logical_lines(text);
         let texts: Vec<&str> = lines.iter().map(|l| l.text.trim()).collect();
-        assert_eq!(texts, vec!["numpy==1.2   --hash=sha256:abc", "scipy#notacomment", "x", "y"]);
+        assert_eq!(
+            texts,
+            vec![
+                "numpy==1.2   --hash=sha256:abc",
+                "scipy#notacomment",
+                "x",
+                "y"
+            ]
+        );
         // The hash token maps back into the second physical line.
         let l = &lines[0];
         let at = l.text.find("--hash").unwrap();
@@ -388,7 +437,10 @@ mod tests {
     fn options_are_parsed_in_all_forms() {
         let t = tokens("-rfoo.txt --index-url=https://x -i https://y --pre -e .");
         let o = parse_options(&t, 0);
-        let names: Vec<(&str, Option<&str>)> = o.iter().map(|o| (o.name.as_str(), o.value.as_ref().map(|v| v.text))).collect();
+        let names: Vec<(&str, Option<&str>)> = o
+            .iter()
+            .map(|o| (o.name.as_str(), o.value.as_ref().map(|v| v.text)))
+            .collect();
         assert_eq!(
             names,
             vec![
@@ -407,7 +459,9 @@ mod tests {
         assert!(is_direct_reference(".[ci]"));
         assert!(is_direct_reference("https://x/y-1.0-py3-none-any.whl"));
         assert!(is_direct_reference("dist/pkg-1.0-py3-none-any.whl"));
-        assert!(!is_direct_reference("einops @ git+https://github.com/x/einops.git"));
+        assert!(!is_direct_reference(
+            "einops @ git+https://github.com/x/einops.git"
+        ));
         assert!(!is_direct_reference("numpy>=1.2; python_version<'3.9'"));
     }
 

@@ -42,12 +42,18 @@ pub(crate) fn check(root: &Node, cx: &mut FileCx<'_>) {
         found.push((k, "r"));
     }
     if let Some((k, spark)) = root.entry("spark")
-        && ["packages", "repositories"].iter().any(|p| spark.get(p).is_some_and(|v| !v.is_empty()))
+        && ["packages", "repositories"]
+            .iter()
+            .any(|p| spark.get(p).is_some_and(|v| !v.is_empty()))
     {
         found.push((k, "spark"));
     }
     for (key, what) in found {
-        cx.report(&CHECK, key.span.clone(), format!("`{what}` cannot be used together with `docker.buildContext`"))
-            .help("remove it; with a build context, install everything from the Dockerfile");
+        cx.report(
+            &CHECK,
+            key.span.clone(),
+            format!("`{what}` cannot be used together with `docker.buildContext`"),
+        )
+        .help("remove it; with a build context, install everything from the Dockerfile");
     }
 }

@@ -1,6 +1,6 @@
+use crate::Severity;
 use crate::context::FileCx;
 use crate::yaml::Node;
-use crate::Severity;
 
 crate::declare_check! {
     /// ## What it does
@@ -21,7 +21,9 @@ crate::declare_check! {
 }
 
 pub(crate) fn check(context: &Node, cx: &mut FileCx<'_>) {
-    let Some((key, value)) = context.entry("locationType") else { return };
+    let Some((key, value)) = context.entry("locationType") else {
+        return;
+    };
     let Some(t) = value.as_str() else {
         if !value.is_null() {
             cx.report(&CHECK, key.span.clone(), "`locationType` is not a string");
@@ -31,13 +33,21 @@ pub(crate) fn check(context: &Node, cx: &mut FileCx<'_>) {
     match t {
         "storageAccount" => {}
         "git" => {
-            cx.report(&CHECK, value.span.clone(), "git build contexts are accepted but cannot be built yet")
-                .severity(Severity::Warning)
-                .help("upload the context to a storage account and use `storageAccount`");
+            cx.report(
+                &CHECK,
+                value.span.clone(),
+                "git build contexts are accepted but cannot be built yet",
+            )
+            .severity(Severity::Warning)
+            .help("upload the context to a storage account and use `storageAccount`");
         }
         other => {
-            cx.report(&CHECK, value.span.clone(), format!("unknown build context location type `{other}`"))
-                .help("use `storageAccount` (or `git`)");
+            cx.report(
+                &CHECK,
+                value.span.clone(),
+                format!("unknown build context location type `{other}`"),
+            )
+            .help("use `storageAccount` (or `git`)");
         }
     }
 }

@@ -1,6 +1,6 @@
+use crate::Severity;
 use crate::analyze::conda::CondaEnv;
 use crate::context::FileCx;
-use crate::Severity;
 
 crate::declare_check! {
     /// ## What it does
@@ -33,7 +33,8 @@ pub(crate) fn check(env: &CondaEnv<'_>, cx: &mut FileCx<'_>) {
         }
         let Err(err) = &dep.spec else { continue };
         if dep.text.trim().is_empty() {
-            cx.report(&CHECK, dep.node.span.clone(), "empty conda dependency").help("remove the empty item");
+            cx.report(&CHECK, dep.node.span.clone(), "empty conda dependency")
+                .help("remove the empty item");
             continue;
         }
         if dep.lenient_ok {
@@ -41,8 +42,12 @@ pub(crate) fn check(env: &CondaEnv<'_>, cx: &mut FileCx<'_>) {
                 .severity(Severity::Warning)
                 .help("conda may guess what is meant; write the spec unambiguously (e.g. `name=1.2` or `name ==1.2 build`)");
         } else {
-            cx.report(&CHECK, dep.node.span.clone(), format!("invalid conda spec `{}`: {err}", dep.text))
-                .help("use a conda MatchSpec: `name`, `name=1.2`, `name>=1.2,<2`, `channel::name=1.2`");
+            cx.report(
+                &CHECK,
+                dep.node.span.clone(),
+                format!("invalid conda spec `{}`: {err}", dep.text),
+            )
+            .help("use a conda MatchSpec: `name`, `name=1.2`, `name>=1.2,<2`, `channel::name=1.2`");
         }
     }
 }

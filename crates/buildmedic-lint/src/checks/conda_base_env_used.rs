@@ -24,6 +24,8 @@ pub(crate) fn check(python: &Node, cx: &mut FileCx<'_>) {
         && !v.is_empty()
     {
         cx.report(&CHECK, k.span.clone(), "a base conda environment is used")
-            .help("set `baseCondaEnvironment` to null and list every package in `condaDependencies`");
+            .help(
+                "set `baseCondaEnvironment` to null and list every package in `condaDependencies`",
+            );
     }
 }

@@ -32,10 +32,19 @@ pub(crate) fn check(env: &CondaEnv<'_>, cx: &mut FileCx<'_>) {
             let span = env
                 .dependencies
                 .map(|(k, _)| k.span.clone())
-                .or_else(|| env.root.as_map().and_then(|m| m.first()).map(|(k, _)| k.span.clone()))
+                .or_else(|| {
+                    env.root
+                        .as_map()
+                        .and_then(|m| m.first())
+                        .map(|(k, _)| k.span.clone())
+                })
                 .unwrap_or(0..0);
-            cx.report(&CHECK, span, "no `channels` listed; conda will use whatever defaults the build machine has")
-                .help("add `channels:` with e.g. `- conda-forge`");
+            cx.report(
+                &CHECK,
+                span,
+                "no `channels` listed; conda will use whatever defaults the build machine has",
+            )
+            .help("add `channels:` with e.g. `- conda-forge`");
         }
     }
 }

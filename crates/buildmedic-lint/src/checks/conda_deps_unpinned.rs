@@ -37,12 +37,23 @@ pub(crate) fn check_conda(env: &CondaEnv<'_>, cx: &mut FileCx<'_>) {
             continue;
         }
         let name = dep.name.clone().unwrap_or_else(|| dep.text.to_string());
-        cx.report(&CHECK, dep.node.span.clone(), format!("conda dependency `{name}` has no version"))
-            .help(format!("pin a version, e.g. `{name}=<version>` or `{name}>=<version>`"));
+        cx.report(
+            &CHECK,
+            dep.node.span.clone(),
+            format!("conda dependency `{name}` has no version"),
+        )
+        .help(format!(
+            "pin a version, e.g. `{name}=<version>` or `{name}>=<version>`"
+        ));
     }
 }
 
-pub(crate) fn check_requirement(l: &Logical, req: &ReqText<'_>, parsed: &uv_pep508::Requirement, cx: &mut FileCx<'_>) {
+pub(crate) fn check_requirement(
+    l: &Logical,
+    req: &ReqText<'_>,
+    parsed: &uv_pep508::Requirement,
+    cx: &mut FileCx<'_>,
+) {
     if !cx.enabled(&CHECK) {
         return;
     }
@@ -65,16 +76,26 @@ pub(crate) fn check_requirement(l: &Logical, req: &ReqText<'_>, parsed: &uv_pep5
         return;
     }
     let name = parsed.name.to_string();
-    let name_end = req.text.find(|c: char| c == '[' || c == ';' || c.is_whitespace()).unwrap_or(req.text.len());
+    let name_end = req
+        .text
+        .find(|c: char| c == '[' || c == ';' || c.is_whitespace())
+        .unwrap_or(req.text.len());
     let span = l.span(req.range.start..req.range.start + name_end);
-    cx.report(&CHECK, span, format!("pip requirement `{name}` has no version"))
-        .help(format!("pin a version, e.g. `{name}==<version>`"));
+    cx.report(
+        &CHECK,
+        span,
+        format!("pip requirement `{name}` has no version"),
+    )
+    .help(format!("pin a version, e.g. `{name}==<version>`"));
 }
 
 /// VCS references without a fixed revision.
 pub(crate) fn check_direct(l: &Logical, req: &ReqText<'_>, cx: &mut FileCx<'_>) {
     let lower = req.text.to_ascii_lowercase();
-    if !["git+", "hg+", "svn+", "bzr+"].iter().any(|p| lower.starts_with(p)) {
+    if !["git+", "hg+", "svn+", "bzr+"]
+        .iter()
+        .any(|p| lower.starts_with(p))
+    {
         return;
     }
     let url = req.text.split('#').next().unwrap_or(req.text);
@@ -83,8 +104,14 @@ pub(crate) fn check_direct(l: &Logical, req: &ReqText<'_>, cx: &mut FileCx<'_>) 
     let path = after_scheme.split_once('/').map_or("", |(_, p)| p);
     let revision = path.rsplit_once('@').map(|(_, r)| r);
     let message = match revision {
-        None => "VCS requirement has no commit or tag; it installs whatever the default branch holds".to_string(),
-        Some(r) if ["master", "main", "develop", "dev", "trunk", "head"].contains(&r.to_ascii_lowercase().as_str()) => {
+        None => {
+            "VCS requirement has no commit or tag; it installs whatever the default branch holds"
+                .to_string()
+        }
+        Some(r)
+            if ["master", "main", "develop", "dev", "trunk", "head"]
+                .contains(&r.to_ascii_lowercase().as_str()) =>
+        {
             format!("VCS requirement follows the branch `{r}`, which moves")
         }
         Some(_) => return,

@@ -33,8 +33,12 @@ pub(crate) fn check(root: &Node, cx: &mut FileCx<'_>) -> bool {
             cx.report(&CHECK, root.span.clone(), "the conda spec is empty")
                 .help("list `channels` and `dependencies`");
         } else {
-            cx.report(&CHECK, root.span.clone(), format!("the conda spec is {}, expected a mapping", root.type_name()))
-                .help("write `name:`, `channels:` and `dependencies:` keys");
+            cx.report(
+                &CHECK,
+                root.span.clone(),
+                format!("the conda spec is {}, expected a mapping", root.type_name()),
+            )
+            .help("write `name:`, `channels:` and `dependencies:` keys");
         }
         return false;
     };
@@ -48,8 +52,12 @@ pub(crate) fn check(root: &Node, cx: &mut FileCx<'_>) -> bool {
         }
         let lower = key.to_ascii_lowercase();
         if KEYS.contains(&lower.as_str()) {
-            cx.report(&CHECK, k.span.clone(), format!("conda keys are lowercase: `{key}` is not `{lower}`"))
-                .help(format!("rename `{key}` to `{lower}`"));
+            cx.report(
+                &CHECK,
+                k.span.clone(),
+                format!("conda keys are lowercase: `{key}` is not `{lower}`"),
+            )
+            .help(format!("rename `{key}` to `{lower}`"));
         } else {
             cx.report(&CHECK, k.span.clone(), format!("unknown key `{key}` in the conda spec"))
                 .help("conda environment files know `name`, `channels`, `dependencies`, `prefix` and `variables`");
@@ -62,13 +70,21 @@ pub(crate) fn check(root: &Node, cx: &mut FileCx<'_>) -> bool {
             Yaml::Seq(items) => {
                 for item in items {
                     if item.as_str().is_none() {
-                        cx.report(&CHECK, item.span.clone(), format!("channel is {}, expected a string", item.type_name()));
+                        cx.report(
+                            &CHECK,
+                            item.span.clone(),
+                            format!("channel is {}, expected a string", item.type_name()),
+                        );
                     }
                 }
             }
             _ => {
-                cx.report(&CHECK, k.span.clone(), format!("`channels` is {}, expected a list", channels.type_name()))
-                    .help("write `channels:` followed by `- conda-forge` items");
+                cx.report(
+                    &CHECK,
+                    k.span.clone(),
+                    format!("`channels` is {}, expected a list", channels.type_name()),
+                )
+                .help("write `channels:` followed by `- conda-forge` items");
             }
         }
     }
@@ -89,19 +105,34 @@ pub(crate) fn check(root: &Node, cx: &mut FileCx<'_>) -> bool {
                             check_pip_list(&m[0].1, cx);
                         }
                         Yaml::Float(_) | Yaml::Int(_) => {
-                            cx.report(&CHECK, item.span.clone(), "dependency is a number, expected a package spec")
-                                .help("quote it or add the package name");
+                            cx.report(
+                                &CHECK,
+                                item.span.clone(),
+                                "dependency is a number, expected a package spec",
+                            )
+                            .help("quote it or add the package name");
                         }
                         _ => {
-                            cx.report(&CHECK, item.span.clone(), format!("dependency is {}, expected a string or a `pip:` list", item.type_name()))
-                                .help("write each dependency as a string such as `numpy=1.26`");
+                            cx.report(
+                                &CHECK,
+                                item.span.clone(),
+                                format!(
+                                    "dependency is {}, expected a string or a `pip:` list",
+                                    item.type_name()
+                                ),
+                            )
+                            .help("write each dependency as a string such as `numpy=1.26`");
                         }
                     }
                 }
             }
             _ => {
-                cx.report(&CHECK, k.span.clone(), format!("`dependencies` is {}, expected a list", deps.type_name()))
-                    .help("write `dependencies:` followed by `- package=version` items");
+                cx.report(
+                    &CHECK,
+                    k.span.clone(),
+                    format!("`dependencies` is {}, expected a list", deps.type_name()),
+                )
+                .help("write `dependencies:` followed by `- package=version` items");
             }
         }
     }
@@ -113,14 +144,22 @@ fn check_pip_list(list: &Node, cx: &mut FileCx<'_>) {
         Yaml::Seq(items) => {
             for item in items {
                 if item.as_str().is_none() {
-                    cx.report(&CHECK, item.span.clone(), format!("pip requirement is {}, expected a string", item.type_name()))
-                        .help("write pip entries as strings such as `numpy==1.26.4`");
+                    cx.report(
+                        &CHECK,
+                        item.span.clone(),
+                        format!("pip requirement is {}, expected a string", item.type_name()),
+                    )
+                    .help("write pip entries as strings such as `numpy==1.26.4`");
                 }
             }
         }
         Yaml::Null => {}
         _ => {
-            cx.report(&CHECK, list.span.clone(), format!("`pip:` is {}, expected a list", list.type_name()));
+            cx.report(
+                &CHECK,
+                list.span.clone(),
+                format!("`pip:` is {}, expected a list", list.type_name()),
+            );
         }
     }
 }

@@ -29,6 +29,10 @@ pub(crate) fn check(sources: &[(&Node, &Node)], cx: &mut FileCx<'_>) {
     }
     let names: Vec<&str> = sources.iter().filter_map(|(k, _)| k.as_str()).collect();
     let (key, _) = sources[1];
-    cx.report(&CHECK, key.span.clone(), format!("more than one image source is set: {}", names.join(", ")))
-        .help("keep exactly one image source and remove the others");
+    cx.report(
+        &CHECK,
+        key.span.clone(),
+        format!("more than one image source is set: {}", names.join(", ")),
+    )
+    .help("keep exactly one image source and remove the others");
 }

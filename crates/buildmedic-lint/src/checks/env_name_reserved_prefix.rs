@@ -1,6 +1,6 @@
+use crate::Severity;
 use crate::context::FileCx;
 use crate::yaml::Node;
-use crate::Severity;
 
 crate::declare_check! {
     /// ## What it does

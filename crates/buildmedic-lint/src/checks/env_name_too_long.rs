@@ -23,7 +23,11 @@ pub(crate) fn check(name: &Node, cx: &mut FileCx<'_>) {
     let max = cx.facts().names.max_length;
     let len = value.chars().count();
     if len > max {
-        cx.report(&CHECK, name.span.clone(), format!("environment name is {len} characters long; the limit is {max}"))
-            .help(format!("shorten the name to at most {max} characters"));
+        cx.report(
+            &CHECK,
+            name.span.clone(),
+            format!("environment name is {len} characters long; the limit is {max}"),
+        )
+        .help(format!("shorten the name to at most {max} characters"));
     }
 }

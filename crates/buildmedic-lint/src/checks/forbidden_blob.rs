@@ -27,7 +27,8 @@ crate::declare_check! {
 }
 
 static BLOB_URL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"https?://[A-Za-z0-9.-]+\.blob\.core\.[A-Za-z.]+/[^\s'"<>`]*"#).expect("valid regex")
+    Regex::new(r#"https?://[A-Za-z0-9.-]+\.blob\.core\.[A-Za-z.]+/[^\s'"<>`]*"#)
+        .expect("valid regex")
 });
 
 /// Scans the whole file text (every file kind) for blob URLs with SAS tokens.
@@ -45,18 +46,33 @@ pub(crate) fn scan(cx: &mut FileCx<'_>) {
         for param in query.split('&') {
             let here = offset;
             offset += param.len() + 1;
-            let Some((key, value)) = param.split_once('=') else { continue };
+            let Some((key, value)) = param.split_once('=') else {
+                continue;
+            };
             if key != "se" && key != "st" {
                 continue;
             }
-            let Some(when) = parse_sas_time(&percent_decode(value)) else { continue };
+            let Some(when) = parse_sas_time(&percent_decode(value)) else {
+                continue;
+            };
             let span = here..here + param.len();
             if key == "se" && when <= now {
-                cx.report(&CHECK, span, format!("the SAS token of this blob URL expired on {}", show(when)))
-                    .help("generate a new SAS token with a later expiry (se=) and replace it");
+                cx.report(
+                    &CHECK,
+                    span,
+                    format!("the SAS token of this blob URL expired on {}", show(when)),
+                )
+                .help("generate a new SAS token with a later expiry (se=) and replace it");
             } else if key == "st" && when > now {
-                cx.report(&CHECK, span, format!("the SAS token of this blob URL is not valid before {}", show(when)))
-                    .help("use a SAS token whose start time (st=) is in the past");
+                cx.report(
+                    &CHECK,
+                    span,
+                    format!(
+                        "the SAS token of this blob URL is not valid before {}",
+                        show(when)
+                    ),
+                )
+                .help("use a SAS token whose start time (st=) is in the past");
             }
         }
     }
@@ -67,14 +83,20 @@ fn show(t: Timestamp) -> String {
 }
 
 fn percent_decode(s: &str) -> String {
-    s.replace("%3A", ":").replace("%3a", ":").replace("%2B", "+").replace("%2b", "+")
+    s.replace("%3A", ":")
+        .replace("%3a", ":")
+        .replace("%2B", "+")
+        .replace("%2b", "+")
 }
 
 /// SAS times: `2024-01-01`, `2024-01-01T00:00Z`, `2024-01-01T00:00:00Z`, `...T00:00:00.000Z`.
 pub(crate) fn parse_sas_time(s: &str) -> Option<Timestamp> {
     if s.len() == 10 {
         let d: jiff::civil::Date = s.parse().ok()?;
-        return d.to_zoned(jiff::tz::TimeZone::UTC).ok().map(|z| z.timestamp());
+        return d
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .ok()
+            .map(|z| z.timestamp());
     }
     if let Ok(t) = s.parse::<Timestamp>() {
         return Some(t);

@@ -25,19 +25,35 @@ crate::declare_check! {
 }
 
 pub(crate) fn check(l: &Logical, value: &Token<'_>, cx: &mut FileCx<'_>) {
-    let url = value.text;
-    let Some((_, rest)) = url.split_once("://") else { return };
+    check_index_url(value.text, l.span(value.range.clone()), cx);
+}
+
+/// Checks one `--index-url` / `--extra-index-url` value found at `span` of `cx.file` (also
+/// for `pip install` options in Dockerfile `RUN` lines).
+pub fn check_index_url(url: &str, span: crate::Span, cx: &mut FileCx<'_>) {
+    let Some((_, rest)) = url.split_once("://") else {
+        return;
+    };
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     if authority.contains('@') || url.contains("${") {
         return; // credentials are supplied (inline or from the environment)
     }
-    let host = authority.rsplit_once(':').map_or(authority, |(h, _)| h).to_ascii_lowercase();
+    let host = authority
+        .rsplit_once(':')
+        .map_or(authority, |(h, _)| h)
+        .to_ascii_lowercase();
     let facts = &cx.facts().pip;
-    let private = facts.private_index_host_suffixes.iter().any(|s| host == *s || host.ends_with(&format!(".{s}")))
-        || facts.private_index_host_markers.iter().any(|m| host.contains(m.as_str()));
+    let private = facts
+        .private_index_host_suffixes
+        .iter()
+        .any(|s| host == *s || host.ends_with(&format!(".{s}")))
+        || facts
+            .private_index_host_markers
+            .iter()
+            .any(|m| host.contains(m.as_str()));
     if !private {
         return;
     }
-    cx.report(&CHECK, l.span(value.range.clone()), format!("package index `{host}` needs credentials; pip will prompt for them and the build will fail"))
+    cx.report(&CHECK, span, format!("package index `{host}` needs credentials; pip will prompt for them and the build will fail"))
         .help("create a PythonFeed workspace connection for this feed, or pass a token from the environment");
 }

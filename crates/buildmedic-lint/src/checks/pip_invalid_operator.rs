@@ -57,7 +57,9 @@ pub(crate) fn check(l: &Logical, req: &ReqText<'_>, cx: &mut FileCx<'_>) -> bool
     let op_range = i..i + bad.len();
     let version = op_rest[bad.len()..].trim();
     let plain_version = !version.is_empty()
-        && version.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '*' | '+' | '!' | '_' | '-'))
+        && version
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '*' | '+' | '!' | '_' | '-'))
         && version.starts_with(|c: char| c.is_ascii_digit());
     let hint = if bad == "=" && version.contains('=') {
         " (this looks like a line of `conda list --export`, not a pip requirement)"
@@ -65,10 +67,20 @@ pub(crate) fn check(l: &Logical, req: &ReqText<'_>, cx: &mut FileCx<'_>) -> bool
         ""
     };
     let span = l.span(req.range.start + op_range.start..req.range.start + op_range.end);
-    let d = cx.report(&CHECK, span.clone(), format!("`{bad}` is not a valid pip operator in `{text}`{hint}"));
-    d.help(format!("use `{good}`; pip accepts ==, !=, <=, >=, <, >, ~= and ==="));
+    let d = cx.report(
+        &CHECK,
+        span.clone(),
+        format!("`{bad}` is not a valid pip operator in `{text}`{hint}"),
+    );
+    d.help(format!(
+        "use `{good}`; pip accepts ==, !=, <=, >=, <, >, ~= and ==="
+    ));
     if plain_version && !version.contains('=') && span.len() == bad.len() {
-        d.fix(Fix::replace(format!("replace `{bad}` with `{good}`"), span, good));
+        d.fix(Fix::replace(
+            format!("replace `{bad}` with `{good}`"),
+            span,
+            good,
+        ));
     }
     true
 }

@@ -25,13 +25,21 @@ crate::declare_check! {
 }
 
 pub(crate) fn report(l: &Logical, req: &ReqText<'_>, err: &Pep508Failure, cx: &mut FileCx<'_>) {
-    let range = if err.range.is_empty() { 0..req.text.len() } else { err.range.clone() };
+    let range = if err.range.is_empty() {
+        0..req.text.len()
+    } else {
+        err.range.clone()
+    };
     let span = l.span(req.range.start + range.start..req.range.start + range.end);
     let help = if crate::analyze::is_templated(req.text) {
         "this is a template placeholder: render it before the environment is built"
     } else {
         "write the requirement as `name[extras] <specifiers> ; <markers>` or `name @ <url>`"
     };
-    cx.report(&CHECK, span, format!("invalid pip requirement `{}`: {}", req.text, err.message))
-        .help(help);
+    cx.report(
+        &CHECK,
+        span,
+        format!("invalid pip requirement `{}`: {}", req.text, err.message),
+    )
+    .help(help);
 }

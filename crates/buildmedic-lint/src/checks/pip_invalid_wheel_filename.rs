@@ -30,7 +30,12 @@ pub(crate) fn check_direct(l: &Logical, req: &ReqText<'_>, cx: &mut FileCx<'_>) 
     check_location(l, req.range.start, first, cx);
 }
 
-pub(crate) fn check_named(l: &Logical, req: &ReqText<'_>, parsed: &uv_pep508::Requirement, cx: &mut FileCx<'_>) {
+pub(crate) fn check_named(
+    l: &Logical,
+    req: &ReqText<'_>,
+    parsed: &uv_pep508::Requirement,
+    cx: &mut FileCx<'_>,
+) {
     if !matches!(parsed.version_or_url, Some(uv_pep508::VersionOrUrl::Url(_))) {
         return;
     }
@@ -50,8 +55,14 @@ fn check_location(l: &Logical, start: usize, location: &str, cx: &mut FileCx<'_>
     let decoded = percent_decode(base);
     if let Err(problem) = validate(&decoded) {
         let span = l.span(start + base_start..start + base_start + base.len());
-        cx.report(&CHECK, span, format!("`{decoded}` is not a valid wheel file name: {problem}"))
-            .help("wheel names are {name}-{version}(-{build})?-{python tag}-{abi tag}-{platform tag}.whl");
+        cx.report(
+            &CHECK,
+            span,
+            format!("`{decoded}` is not a valid wheel file name: {problem}"),
+        )
+        .help(
+            "wheel names are {name}-{version}(-{build})?-{python tag}-{abi tag}-{platform tag}.whl",
+        );
     }
 }
 
@@ -60,12 +71,21 @@ pub(crate) fn validate(name: &str) -> Result<(), String> {
     let stem = &name[..name.len() - 4];
     let parts: Vec<&str> = stem.split('-').collect();
     if parts.len() != 5 && parts.len() != 6 {
-        return Err(format!("wrong number of parts ({}, expected 5 or 6)", parts.len()));
+        return Err(format!(
+            "wrong number of parts ({}, expected 5 or 6)",
+            parts.len()
+        ));
     }
-    if parts.iter().any(|p| p.is_empty() || p.chars().any(char::is_whitespace)) {
+    if parts
+        .iter()
+        .any(|p| p.is_empty() || p.chars().any(char::is_whitespace))
+    {
         return Err("empty part or whitespace".into());
     }
-    if !parts[0].chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.')) {
+    if !parts[0]
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.'))
+    {
         return Err(format!("invalid distribution name `{}`", parts[0]));
     }
     if uv_pep508::uv_pep440::Version::from_str(parts[1]).is_err() {
@@ -83,8 +103,11 @@ fn percent_decode(s: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%'
-            && i + 2 < bytes.len() + 0
-            && let Ok(v) = u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16)
+            && i + 2 < bytes.len()
+            && let Ok(v) = u8::from_str_radix(
+                std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"),
+                16,
+            )
         {
             out.push(v);
             i += 3;
@@ -102,7 +125,10 @@ mod tests {
 
     #[test]
     fn wheel_names() {
-        assert!(validate("numpy-1.26.4-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl").is_ok());
+        assert!(
+            validate("numpy-1.26.4-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl")
+                .is_ok()
+        );
         assert!(validate("torch-2.0.1+cu118-cp310-cp310-linux_x86_64.whl").is_ok());
         assert!(validate("pkg-1.0-1build-py3-none-any.whl").is_ok());
         assert!(validate("mypkg-latest.whl").is_err());

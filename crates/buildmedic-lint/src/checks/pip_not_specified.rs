@@ -24,14 +24,22 @@ crate::declare_check! {
 }
 
 pub(crate) fn check(env: &CondaEnv<'_>, cx: &mut FileCx<'_>) {
-    let Some(section) = env.pip_sections.first() else { return };
+    let Some(section) = env.pip_sections.first() else {
+        return;
+    };
     if env.named("pip").next().is_some() {
         return;
     }
     let spec = cx.facts().pip.recommended_pip_spec.clone();
     let fix = insertion(cx, section.key.span.start, &spec);
-    let d = cx.report(&CHECK, section.key.span.clone(), "the `pip:` list is used but `pip` is not a conda dependency");
-    d.help(format!("add `- {spec}` to `dependencies` before the `pip:` list"));
+    let d = cx.report(
+        &CHECK,
+        section.key.span.clone(),
+        "the `pip:` list is used but `pip` is not a conda dependency",
+    );
+    d.help(format!(
+        "add `- {spec}` to `dependencies` before the `pip:` list"
+    ));
     if let Some(fix) = fix {
         d.fix(fix);
     }

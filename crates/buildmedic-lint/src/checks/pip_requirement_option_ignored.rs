@@ -28,6 +28,13 @@ pub(crate) fn check(l: &Logical, opt: &ReqOption<'_>, cx: &mut FileCx<'_>) {
     if PER_REQUIREMENT.contains(&opt.name.as_str()) {
         return;
     }
-    cx.report(&CHECK, l.span(opt.range.clone()), format!("`--{}` after a requirement is not applied to that requirement", opt.name))
-        .help("move the option to a line of its own");
+    cx.report(
+        &CHECK,
+        l.span(opt.range.clone()),
+        format!(
+            "`--{}` after a requirement is not applied to that requirement",
+            opt.name
+        ),
+    )
+    .help("move the option to a line of its own");
 }

@@ -22,12 +22,26 @@ crate::declare_check! {
     id: "pip-requirements-file-missing", severity: Error, fixable: false, catalog: "B22"
 }
 
-pub(crate) fn report(span: Span, display: &str, is_dir: bool, origin: ReqOrigin, cx: &mut FileCx<'_>) {
-    let what = if is_dir { "is a directory, not a file" } else { "does not exist" };
+pub(crate) fn report(
+    span: Span,
+    display: &str,
+    is_dir: bool,
+    origin: ReqOrigin,
+    cx: &mut FileCx<'_>,
+) {
+    let what = if is_dir {
+        "is a directory, not a file"
+    } else {
+        "does not exist"
+    };
     let help = match origin {
         ReqOrigin::CondaPipSection => "the path is relative to the conda file's directory",
         ReqOrigin::RequirementsFile => "the path is relative to the including file's directory",
     };
-    cx.report(&CHECK, span, format!("included requirements file `{display}` {what}"))
-        .help(help);
+    cx.report(
+        &CHECK,
+        span,
+        format!("included requirements file `{display}` {what}"),
+    )
+    .help(help);
 }

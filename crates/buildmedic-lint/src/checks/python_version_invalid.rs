@@ -26,13 +26,23 @@ crate::declare_check! {
 pub(crate) fn check(env: &CondaEnv<'_>, cx: &mut FileCx<'_>) {
     let source = cx.file.text.clone();
     for dep in env.named("python") {
-        let PythonPin::Invalid(reason) = python_pin(dep) else { continue };
+        let PythonPin::Invalid(reason) = python_pin(dep) else {
+            continue;
+        };
         let fix = swapped_operator(dep.text).and_then(|(range, op)| {
-            dep.node
-                .content_offset(&source)
-                .map(|off| Fix::replace(format!("write `{op}`"), off + range.start..off + range.end, op))
+            dep.node.content_offset(&source).map(|off| {
+                Fix::replace(
+                    format!("write `{op}`"),
+                    off + range.start..off + range.end,
+                    op,
+                )
+            })
         });
-        let d = cx.report(&CHECK, dep.node.span.clone(), format!("invalid Python version in `{}`: {reason}", dep.text));
+        let d = cx.report(
+            &CHECK,
+            dep.node.span.clone(),
+            format!("invalid Python version in `{}`: {reason}", dep.text),
+        );
         d.help("write the version in conda syntax, e.g. `python=3.12` or `python>=3.11,<3.13`");
         if let Some(fix) = fix {
             d.fix(fix);

@@ -24,12 +24,20 @@ crate::declare_check! {
 
 pub(crate) fn check(env: &CondaEnv<'_>, cx: &mut FileCx<'_>) {
     let pythons: Vec<_> = env.named("python").collect();
-    let suggestion = cx.facts().recommended_python(cx.config.today).unwrap_or_else(|| "3.12".into());
+    let suggestion = cx
+        .facts()
+        .recommended_python(cx.config.today)
+        .unwrap_or_else(|| "3.12".into());
     if pythons.is_empty() {
         let span = env
             .dependencies
             .map(|(k, _)| k.span.clone())
-            .or_else(|| env.root.as_map().and_then(|m| m.first()).map(|(k, _)| k.span.clone()))
+            .or_else(|| {
+                env.root
+                    .as_map()
+                    .and_then(|m| m.first())
+                    .map(|(k, _)| k.span.clone())
+            })
             .unwrap_or(0..0);
         cx.report(&CHECK, span, "no `python` among the conda dependencies")
             .help(format!("add `- python={suggestion}` to `dependencies`"));

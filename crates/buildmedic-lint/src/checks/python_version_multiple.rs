@@ -29,7 +29,14 @@ pub(crate) fn check(env: &CondaEnv<'_>, cx: &mut FileCx<'_>) {
     }
     let first = pythons[0].text.to_string();
     for dep in &pythons[1..] {
-        cx.report(&CHECK, dep.node.span.clone(), format!("`python` is listed again (`{}`; first: `{first}`)", dep.text))
-            .help("keep a single python entry");
+        cx.report(
+            &CHECK,
+            dep.node.span.clone(),
+            format!(
+                "`python` is listed again (`{}`; first: `{first}`)",
+                dep.text
+            ),
+        )
+        .help("keep a single python entry");
     }
 }

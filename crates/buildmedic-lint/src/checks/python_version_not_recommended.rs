@@ -26,17 +26,34 @@ crate::declare_check! {
 
 pub(crate) fn check(env: &CondaEnv<'_>, cx: &mut FileCx<'_>) {
     for dep in env.named("python") {
-        let PythonPin::Newest(major, minor) = python_pin(dep) else { continue };
-        let suggestion = cx.facts().recommended_python(cx.config.today).unwrap_or_else(|| "a current release".into());
+        let PythonPin::Newest(major, minor) = python_pin(dep) else {
+            continue;
+        };
+        let suggestion = cx
+            .facts()
+            .recommended_python(cx.config.today)
+            .unwrap_or_else(|| "a current release".into());
         match cx.facts().python_status(major, minor, cx.config.today) {
             PythonStatus::NearEol { eol } => {
-                cx.report(&CHECK, dep.node.span.clone(), format!("Python {major}.{minor} reaches end of life on {eol}"))
-                    .help(format!("plan a move to Python {suggestion} or newer"));
+                cx.report(
+                    &CHECK,
+                    dep.node.span.clone(),
+                    format!("Python {major}.{minor} reaches end of life on {eol}"),
+                )
+                .help(format!("plan a move to Python {suggestion} or newer"));
             }
             PythonStatus::Unreleased { release } => {
-                let when = release.map(|d| format!(" (expected {d})")).unwrap_or_default();
-                cx.report(&CHECK, dep.node.span.clone(), format!("Python {major}.{minor} is not released yet{when}"))
-                    .help(format!("use a released version such as Python {suggestion}"));
+                let when = release
+                    .map(|d| format!(" (expected {d})"))
+                    .unwrap_or_default();
+                cx.report(
+                    &CHECK,
+                    dep.node.span.clone(),
+                    format!("Python {major}.{minor} is not released yet{when}"),
+                )
+                .help(format!(
+                    "use a released version such as Python {suggestion}"
+                ));
             }
             _ => {}
         }

@@ -26,11 +26,22 @@ crate::declare_check! {
 
 pub(crate) fn check(env: &CondaEnv<'_>, cx: &mut FileCx<'_>) {
     for dep in env.named("python") {
-        let PythonPin::Newest(major, minor) = python_pin(dep) else { continue };
-        if let PythonStatus::EndOfLife { eol } = cx.facts().python_status(major, minor, cx.config.today) {
-            let suggestion = cx.facts().recommended_python(cx.config.today).unwrap_or_else(|| "a current release".into());
-            cx.report(&CHECK, dep.node.span.clone(), format!("Python {major}.{minor} reached end of life on {eol}"))
-                .help(format!("use Python {suggestion} or newer"));
+        let PythonPin::Newest(major, minor) = python_pin(dep) else {
+            continue;
+        };
+        if let PythonStatus::EndOfLife { eol } =
+            cx.facts().python_status(major, minor, cx.config.today)
+        {
+            let suggestion = cx
+                .facts()
+                .recommended_python(cx.config.today)
+                .unwrap_or_else(|| "a current release".into());
+            cx.report(
+                &CHECK,
+                dep.node.span.clone(),
+                format!("Python {major}.{minor} reached end of life on {eol}"),
+            )
+            .help(format!("use Python {suggestion} or newer"));
         }
     }
 }

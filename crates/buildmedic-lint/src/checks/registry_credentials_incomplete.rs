@@ -29,6 +29,10 @@ pub(crate) fn check(registry: &Node, cx: &mut FileCx<'_>) {
         (None, Some((k, _))) => (k, "username"),
         _ => return,
     };
-    cx.report(&CHECK, present.span.clone(), format!("registry credentials have no {missing}"))
-        .help("use a workspace connection for the registry instead of inline credentials");
+    cx.report(
+        &CHECK,
+        present.span.clone(),
+        format!("registry credentials have no {missing}"),
+    )
+    .help("use a workspace connection for the registry instead of inline credentials");
 }

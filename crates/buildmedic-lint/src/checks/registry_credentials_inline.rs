@@ -23,7 +23,12 @@ crate::declare_check! {
 }
 
 const CREDENTIAL_KEYS: &[&str] = &[
-    "username", "password", "registryIdentity", "registry_identity", "client_secret", "clientSecret",
+    "username",
+    "password",
+    "registryIdentity",
+    "registry_identity",
+    "client_secret",
+    "clientSecret",
 ];
 
 /// A value that counts as "set".
@@ -64,6 +69,10 @@ pub(crate) fn check_tree(node: &Node, cx: &mut FileCx<'_>) {
 
 fn report(key: &Node, cx: &mut FileCx<'_>) {
     let name = key.as_str().unwrap_or("credential");
-    cx.report(&CHECK, key.span.clone(), format!("`{name}` puts a registry credential inside the environment definition"))
-        .help("remove it and authenticate through a workspace connection (az ml connection create)");
+    cx.report(
+        &CHECK,
+        key.span.clone(),
+        format!("`{name}` puts a registry credential inside the environment definition"),
+    )
+    .help("remove it and authenticate through a workspace connection (az ml connection create)");
 }

@@ -21,12 +21,21 @@ crate::declare_check! {
 }
 
 pub(crate) fn check(registry: &Node, cx: &mut FileCx<'_>) {
-    let basic = ["username", "password"].iter().any(|k| registry.get(k).is_some_and(non_empty));
-    let Some((key, value)) = registry.entry("registryIdentity").or_else(|| registry.entry("registry_identity")) else {
+    let basic = ["username", "password"]
+        .iter()
+        .any(|k| registry.get(k).is_some_and(non_empty));
+    let Some((key, value)) = registry
+        .entry("registryIdentity")
+        .or_else(|| registry.entry("registry_identity"))
+    else {
         return;
     };
     if basic && non_empty(value) {
-        cx.report(&CHECK, key.span.clone(), "registry has both username/password and a registry identity")
-            .help("keep one credential kind for the registry and remove the other");
+        cx.report(
+            &CHECK,
+            key.span.clone(),
+            "registry has both username/password and a registry identity",
+        )
+        .help("keep one credential kind for the registry and remove the other");
     }
 }

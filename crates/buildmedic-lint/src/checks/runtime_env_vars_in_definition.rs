@@ -1,6 +1,6 @@
+use crate::Severity;
 use crate::context::FileCx;
 use crate::yaml::Node;
-use crate::Severity;
 
 crate::declare_check! {
     /// ## What it does
@@ -24,21 +24,33 @@ crate::declare_check! {
 /// azureml-core's default serialization.
 pub(crate) fn is_placeholder(v: &Node) -> bool {
     v.as_map().is_some_and(|m| {
-        m.len() == 1 && m[0].0.as_str() == Some("EXAMPLE_ENV_VAR") && m[0].1.as_str() == Some("EXAMPLE_VALUE")
+        m.len() == 1
+            && m[0].0.as_str() == Some("EXAMPLE_ENV_VAR")
+            && m[0].1.as_str() == Some("EXAMPLE_VALUE")
     })
 }
 
 pub(crate) fn check(root: &Node, cx: &mut FileCx<'_>) {
-    let Some((key, value)) = root.entry("environmentVariables") else { return };
+    let Some((key, value)) = root.entry("environmentVariables") else {
+        return;
+    };
     if value.is_empty() {
         return;
     }
     if is_placeholder(value) {
-        cx.report(&CHECK, key.span.clone(), "`environmentVariables` holds azureml-core's placeholder")
-            .severity(Severity::Info)
-            .help("remove the placeholder; set run-time variables on the run configuration");
+        cx.report(
+            &CHECK,
+            key.span.clone(),
+            "`environmentVariables` holds azureml-core's placeholder",
+        )
+        .severity(Severity::Info)
+        .help("remove the placeholder; set run-time variables on the run configuration");
     } else {
-        cx.report(&CHECK, key.span.clone(), "run-time environment variables are set in the environment definition")
-            .help("move them to RunConfiguration.environment_variables");
+        cx.report(
+            &CHECK,
+            key.span.clone(),
+            "run-time environment variables are set in the environment definition",
+        )
+        .help("move them to RunConfiguration.environment_variables");
     }
 }

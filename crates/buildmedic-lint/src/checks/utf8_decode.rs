@@ -20,10 +20,23 @@ crate::declare_check! {
 }
 
 pub(crate) fn report(cx: &mut FileCx<'_>, problem: &Utf8Problem) {
-    let byte = problem.byte.map(|b| format!(" (0x{b:02x})")).unwrap_or_default();
+    let byte = problem
+        .byte
+        .map(|b| format!(" (0x{b:02x})"))
+        .unwrap_or_default();
     // The text was decoded lossily; point at the same place in it.
     let at = crate::source::floor_char_boundary(&cx.file.text, problem.offset);
-    let end = cx.file.text[at..].chars().next().map_or(at, |c| at + c.len_utf8());
-    cx.report(&CHECK, at..end, format!("file is not valid UTF-8: {}{byte} at byte {}", problem.what, problem.offset))
-        .help("re-save the file as UTF-8 without a byte order mark");
+    let end = cx.file.text[at..]
+        .chars()
+        .next()
+        .map_or(at, |c| at + c.len_utf8());
+    cx.report(
+        &CHECK,
+        at..end,
+        format!(
+            "file is not valid UTF-8: {}{byte} at byte {}",
+            problem.what, problem.offset
+        ),
+    )
+    .help("re-save the file as UTF-8 without a byte order mark");
 }

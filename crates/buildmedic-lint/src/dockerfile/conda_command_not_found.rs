@@ -101,10 +101,45 @@ fn mentions_installer(text: &str) -> bool {
     .any(|k| lower.contains(k))
 }
 
+/// Installers that unpack conda into a prefix whose `bin` is not on `PATH` by default.
+fn is_conda_installer(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    ["miniconda", "miniforge", "mambaforge", "anaconda3"]
+        .iter()
+        .any(|k| lower.contains(k))
+        && lower.contains(".sh")
+}
+
+fn mentions_conda_dir(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    ["conda", "miniforge", "mamba"]
+        .iter()
+        .any(|k| lower.contains(k))
+}
+
 #[derive(Clone, Copy)]
 struct State {
     provides: Provides,
+    /// An earlier step installed conda (or copied it in).
     installed: bool,
+    /// 1-based line of a Miniconda/Miniforge installer run in this stage chain.
+    installer_line: Option<usize>,
+    /// `ENV PATH=...conda...` seen.
+    on_path: bool,
+    /// Already reported for this stage chain.
+    reported: bool,
+}
+
+impl State {
+    fn new(provides: Provides) -> State {
+        State {
+            provides,
+            installed: false,
+            installer_line: None,
+            on_path: false,
+            reported: false,
+        }
+    }
 }
 
 pub(crate) fn check(df: &Dockerfile, cx: &mut FileCx<'_>) {
@@ -112,22 +147,13 @@ pub(crate) fn check(df: &Dockerfile, cx: &mut FileCx<'_>) {
     let mut finals: Vec<State> = Vec::new();
     for stage in &stages {
         let mut state = match &stage.base {
-            Base::Stage(parent) => finals.get(*parent).copied().unwrap_or(State {
-                provides: Provides::Unknown,
-                installed: false,
-            }),
-            Base::Image { reference, .. } => State {
-                provides: classify(reference),
-                installed: false,
-            },
-            Base::Scratch => State {
-                provides: Provides::Nothing,
-                installed: false,
-            },
-            Base::Unresolved | Base::Missing => State {
-                provides: Provides::Unknown,
-                installed: false,
-            },
+            Base::Stage(parent) => finals
+                .get(*parent)
+                .copied()
+                .unwrap_or(State::new(Provides::Unknown)),
+            Base::Image { reference, .. } => State::new(classify(reference)),
+            Base::Scratch => State::new(Provides::Nothing),
+            Base::Unresolved | Base::Missing => State::new(Provides::Unknown),
         };
         let base_name = match stages::root_image(&stages, finals.len()) {
             Base::Image { reference, .. } => reference.clone(),
@@ -135,42 +161,81 @@ pub(crate) fn check(df: &Dockerfile, cx: &mut FileCx<'_>) {
             _ => String::new(),
         };
         for ins in &df.instructions[stage.body.clone()] {
-            if matches!(ins.kind, Some(Keyword::Copy | Keyword::Add))
-                && ins.flag("from").is_some()
-                && (ins.args.contains("conda") || mentions_installer(&ins.args))
-            {
-                state.installed = true;
+            match ins.kind {
+                Some(Keyword::Copy | Keyword::Add)
+                    if ins.flag("from").is_some()
+                        && (ins.args.contains("conda") || mentions_installer(&ins.args)) =>
+                {
+                    state.installed = true;
+                    state.on_path |= ins.args.contains("/usr/local");
+                }
+                Some(Keyword::Env)
+                    if ins.args.contains("PATH") && mentions_conda_dir(&ins.args) =>
+                {
+                    state.on_path = true;
+                }
+                _ => {}
             }
             for script in run_scripts(ins) {
+                // `export PATH=...`, `source .../conda.sh` or a shell hook fix PATH for the
+                // rest of this RUN only.
+                let mut path_here = false;
                 for cmd in shell::commands(script.text) {
-                    let text: Vec<&str> = cmd.words.iter().map(|w| w.value.as_str()).collect();
-                    if mentions_installer(&text.join(" ")) {
-                        state.installed = true;
-                    }
+                    let words: Vec<&str> = cmd.words.iter().map(|w| w.value.as_str()).collect();
+                    let text = words.join(" ");
                     let Some(inv) = shell::invocation(&cmd) else {
                         continue;
                     };
                     let program = inv.program.as_str();
-                    if !matches!(program, "conda" | "mamba" | "micromamba") || state.installed {
+                    let is_conda_cli = matches!(program, "conda" | "mamba" | "micromamba");
+                    if !is_conda_cli && is_conda_installer(&text) && state.installer_line.is_none()
+                    {
+                        state.installer_line = Some(ins.first_line + 1);
+                    }
+                    if !is_conda_cli && mentions_installer(&text) {
+                        state.installed = true;
+                    }
+                    if matches!(program, "export" | "source" | "." | "eval")
+                        && mentions_conda_dir(&text)
+                    {
+                        path_here = true;
                         continue;
                     }
-                    let missing = match state.provides {
+                    if !is_conda_cli || state.reported {
+                        continue;
+                    }
+                    let known_without = match state.provides {
                         Provides::Nothing => true,
                         Provides::MicromambaOnly => program != "micromamba",
                         Provides::Conda | Provides::Unknown => false,
                     };
-                    if !missing {
+                    if !known_without {
                         continue;
                     }
                     let span = script.span(cmd.words[inv.index].range.clone());
-                    cx.report(
-                        &CHECK,
-                        span,
-                        format!("`{program}` is not installed in this stage: the base image `{base_name}` does not ship it and no earlier step installs it (`/bin/sh: 1: {program}: not found`)"),
-                    )
-                    .help("start from a conda image (e.g. `condaforge/miniforge3` or an Azure ML image), or install Miniforge in an earlier RUN and add `ENV PATH=/opt/conda/bin:$PATH`");
-                    // One report per stage is enough: later calls fail for the same reason.
-                    state.installed = true;
+                    let bare = !cmd.words[inv.index].value.contains('/');
+                    if !state.installed {
+                        cx.report(
+                            &CHECK,
+                            span,
+                            format!("`{program}` is not installed in this stage: the base image `{base_name}` does not ship it and no earlier step installs it (`/bin/sh: 1: {program}: not found`)"),
+                        )
+                        .help("start from a conda image (e.g. `condaforge/miniforge3` or an Azure ML image), or install Miniforge in an earlier RUN and add `ENV PATH=/opt/conda/bin:$PATH`");
+                        state.reported = true;
+                    } else if let Some(line) = state.installer_line
+                        && bare
+                        && program != "micromamba"
+                        && !state.on_path
+                        && !path_here
+                    {
+                        cx.report(
+                            &CHECK,
+                            span,
+                            format!("`{program}` is installed on line {line}, but its `bin` directory is not on PATH, so the shell cannot find it"),
+                        )
+                        .help("add `ENV PATH=/opt/conda/bin:$PATH` (with your install prefix) after the installer, or call it by its full path");
+                        state.reported = true;
+                    }
                 }
             }
         }

@@ -44,7 +44,7 @@ struct Source {
     span: Span,
 }
 
-fn sources(ins: &Instruction) -> (Vec<Source>, Option<Span>) {
+fn sources(ins: &Instruction, escape: char) -> (Vec<Source>, Option<Span>) {
     if let JsonForm::Strings(items) = parse_json_form(&ins.args) {
         let span = ins.all_args_span();
         let mut all: Vec<Source> = items
@@ -66,7 +66,14 @@ fn sources(ins: &Instruction) -> (Vec<Source>, Option<Span>) {
     let mut all: Vec<Source> = usable
         .iter()
         .map(|w| Source {
-            value: shell::unquote(&ins.args[w.clone()]),
+            value: if escape == '\\' {
+                shell::unquote(&ins.args[w.clone()])
+            } else {
+                // With `# escape=`` ` `` a backslash is a path separator (Windows), not an escape.
+                ins.args[w.clone()]
+                    .replace(['"', '\''], "")
+                    .replace('\\', "/")
+            },
             span: ins.args_span(w.clone()),
         })
         .collect();
@@ -121,6 +128,35 @@ fn glob(context: &Path, pattern: &str) -> Option<Vec<String>> {
     Some(current)
 }
 
+/// A file next to where `rel` should be whose name is one or two edits away (a typo).
+fn similar_name(context: &Path, rel: &str) -> Option<String> {
+    let (dir, name) = match rel.rsplit_once('/') {
+        Some((d, n)) => (context.join(d), n),
+        None => (context.to_path_buf(), rel),
+    };
+    if name.chars().count() < 4 {
+        return None;
+    }
+    let lower = name.to_lowercase();
+    let best = std::fs::read_dir(&dir)
+        .ok()?
+        .flatten()
+        .take(GLOB_BUDGET)
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .map(|n| {
+            (
+                super::unknown_docker_instruction::edit_distance(&lower, &n.to_lowercase()),
+                n,
+            )
+        })
+        .filter(|(d, _)| *d <= 2)
+        .min_by_key(|(d, _)| *d)?;
+    Some(match rel.rsplit_once('/') {
+        Some((d, _)) => format!("{d}/{}", best.1),
+        None => best.1,
+    })
+}
+
 /// A case-insensitive match of `rel` in the context, for "did you mean" help.
 fn case_insensitive_match(context: &Path, rel: &str) -> Option<String> {
     let mut found = String::new();
@@ -150,7 +186,7 @@ pub(crate) fn check(df: &Dockerfile, context: Option<&Path>, cx: &mut FileCx<'_>
         if ins.flag("from").is_some() {
             continue;
         }
-        let (srcs, comment) = sources(ins);
+        let (srcs, comment) = sources(ins, df.escape);
         if let Some(span) = comment {
             cx.report(
                 &CHECK,
@@ -238,6 +274,11 @@ fn check_source(
             d.help(format!(
                 "did you mean `{found}`? paths in the build context are case-sensitive"
             ));
+        } else if let Some(found) = (!has_wildcard(&rel))
+            .then(|| similar_name(context, &rel))
+            .flatten()
+        {
+            d.help(format!("did you mean `{found}`?"));
         } else if let Some(dir) = dockerfile.parent()
             && dir != context
             && dir.join(&rel).exists()

@@ -150,15 +150,13 @@ pub(crate) fn check(df: &Dockerfile, cx: &mut FileCx<'_>) {
                 }
                 json_form(ins, kind, cx);
             }
-            Keyword::Shell => {
-                if !matches!(parse_json_form(&ins.args), JsonForm::Strings(_)) {
-                    cx.report(
-                        &CHECK,
-                        ins.all_args_span(),
-                        "SHELL requires the arguments to be in JSON form",
-                    )
-                    .help("write `SHELL [\"/bin/bash\", \"-c\"]`");
-                }
+            Keyword::Shell if !matches!(parse_json_form(&ins.args), JsonForm::Strings(_)) => {
+                cx.report(
+                    &CHECK,
+                    ins.all_args_span(),
+                    "SHELL requires the arguments to be in JSON form",
+                )
+                .help("write `SHELL [\"/bin/bash\", \"-c\"]`");
             }
             Keyword::Run | Keyword::Cmd | Keyword::Entrypoint | Keyword::Volume => {
                 json_form(ins, kind, cx)

@@ -131,12 +131,12 @@ impl LogicalLine {
 
     /// File offset of logical offset `at` (the end of the text maps after its last byte).
     pub fn source_offset(&self, at: usize) -> usize {
-        for seg in &self.segments {
-            if at < seg.logical + seg.len {
-                return seg.source + at.saturating_sub(seg.logical);
-            }
+        // Segments are sorted by `logical`; binary search keeps long continued lines linear.
+        let i = self.segments.partition_point(|s| s.logical + s.len <= at);
+        match self.segments.get(i) {
+            Some(seg) => seg.source + at.saturating_sub(seg.logical),
+            None => self.segments.last().map_or(0, |s| s.source + s.len),
         }
-        self.segments.last().map_or(0, |s| s.source + s.len)
     }
 
     /// File span covering logical range `range` (may include skipped lines in between).
@@ -151,10 +151,13 @@ impl LogicalLine {
 
     /// File span of `range` only when it lies on one physical line (safe to replace).
     pub fn exact_span(&self, range: Range<usize>) -> Option<Span> {
+        let i = self
+            .segments
+            .partition_point(|s| s.logical + s.len <= range.start);
         let seg = self
             .segments
-            .iter()
-            .find(|s| range.start >= s.logical && range.end <= s.logical + s.len)?;
+            .get(i)
+            .filter(|s| range.start >= s.logical && range.end <= s.logical + s.len)?;
         let start = seg.source + (range.start - seg.logical);
         Some(start..start + range.len())
     }

@@ -20,7 +20,8 @@ pub fn render(report: &LintReport) -> String {
         diagnostics: &report.diagnostics,
         errors: &report.errors,
     };
-    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+    let mut s =
+        serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
     s.push('\n');
     s
 }

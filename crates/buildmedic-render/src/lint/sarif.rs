@@ -30,9 +30,18 @@ pub fn render(report: &LintReport) -> String {
             ReportingDescriptor::builder()
                 .id(*id)
                 .name(*id)
-                .short_description(MultiformatMessageString::builder().text(summary.clone()).build())
+                .short_description(
+                    MultiformatMessageString::builder()
+                        .text(summary.clone())
+                        .build(),
+                )
                 .full_description(MultiformatMessageString::builder().text(summary).build())
-                .help(MultiformatMessageString::builder().text(doc.clone()).markdown(doc).build())
+                .help(
+                    MultiformatMessageString::builder()
+                        .text(doc.clone())
+                        .markdown(doc)
+                        .build(),
+                )
                 .default_configuration(
                     ReportingConfiguration::builder()
                         .level(serde_json::json!(level(severity).to_string()))

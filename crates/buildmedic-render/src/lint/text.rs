@@ -13,7 +13,11 @@ pub struct TextOptions {
 
 /// Renders every diagnostic as a frame, then a summary line.
 pub fn render(report: &LintReport, options: &TextOptions) -> String {
-    let renderer = if options.color { Renderer::styled() } else { Renderer::plain() };
+    let renderer = if options.color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
     let mut out = String::new();
     for d in &report.diagnostics {
         out.push_str(&frame(d, report.source(&d.file), &renderer));
@@ -33,7 +37,9 @@ fn level(severity: Severity) -> Level<'static> {
 }
 
 fn frame(d: &Diagnostic, source: Option<&SourceFile>, renderer: &Renderer) -> String {
-    let title = level(d.severity).primary_title(d.message.as_str()).id(d.check);
+    let title = level(d.severity)
+        .primary_title(d.message.as_str())
+        .id(d.check);
     let mut groups: Vec<Group<'_>> = Vec::new();
     let excerpt = source.and_then(|s| excerpt(s, d));
     let group = match &excerpt {
@@ -42,7 +48,12 @@ fn frame(d: &Diagnostic, source: Option<&SourceFile>, renderer: &Renderer) -> St
             if d.fixable {
                 annotation = annotation.label("fixable with --fix");
             }
-            title.element(Snippet::source(text.as_str()).line_start(*first_line).path(d.file.as_str()).annotation(annotation))
+            title.element(
+                Snippet::source(text.as_str())
+                    .line_start(*first_line)
+                    .path(d.file.as_str())
+                    .annotation(annotation),
+            )
         }
         None => title.element(
             Snippet::<annotate_snippets::Annotation<'_>>::source("")
@@ -52,7 +63,9 @@ fn frame(d: &Diagnostic, source: Option<&SourceFile>, renderer: &Renderer) -> St
     };
     groups.push(group);
     if let Some(help) = &d.help {
-        groups.push(Group::with_title(Level::HELP.secondary_title(help.as_str())));
+        groups.push(Group::with_title(
+            Level::HELP.secondary_title(help.as_str()),
+        ));
     }
     renderer.render(&groups)
 }
@@ -63,7 +76,9 @@ fn excerpt(source: &SourceFile, d: &Diagnostic) -> Option<(String, usize, std::o
         return None;
     }
     let first = source.line_index(d.span.start);
-    let last = source.line_index(d.span.end.max(d.span.start)).min(first + 8);
+    let last = source
+        .line_index(d.span.end.max(d.span.start))
+        .min(first + 8);
     let start = source.line_start(first);
     let end = source.line_span(last).end;
     let raw = source.text.get(start..end)?;
@@ -76,9 +91,10 @@ fn excerpt(source: &SourceFile, d: &Diagnostic) -> Option<(String, usize, std::o
     let mut s = d.span.start.saturating_sub(start);
     let mut e = d.span.end.min(end).saturating_sub(start).max(s);
     if changed {
-        // Redaction shortened the line; keep the underline inside the text.
+        // Redaction shortened the line: shorten the underline by as much, inside the text.
+        let shrink = raw.len().saturating_sub(text.len());
         s = s.min(text.len());
-        e = e.min(text.len()).max(s);
+        e = e.saturating_sub(shrink).min(text.len()).max(s);
     }
     while s > 0 && !text.is_char_boundary(s) {
         s -= 1;
@@ -93,7 +109,13 @@ fn excerpt(source: &SourceFile, d: &Diagnostic) -> Option<(String, usize, std::o
 pub fn summary(report: &LintReport) -> String {
     let (errors, warnings, infos) = report.counts();
     let files = report.files.len();
-    let plural = |n: usize, w: &str| if n == 1 { format!("{n} {w}") } else { format!("{n} {w}s") };
+    let plural = |n: usize, w: &str| {
+        if n == 1 {
+            format!("{n} {w}")
+        } else {
+            format!("{n} {w}s")
+        }
+    };
     if errors + warnings + infos == 0 {
         return format!("No problems found in {}.", plural(files, "file"));
     }
@@ -103,9 +125,16 @@ pub fn summary(report: &LintReport) -> String {
     }
     let fixable = report.diagnostics.iter().filter(|d| d.fixable).count();
     let fix_hint = if fixable > 0 {
-        format!(" {} fixable with `buildmedic lint --fix`.", plural(fixable, "finding"))
+        format!(
+            " {} fixable with `buildmedic lint --fix`.",
+            plural(fixable, "finding")
+        )
     } else {
         String::new()
     };
-    format!("Found {} in {}.{fix_hint}", parts.join(", "), plural(files, "file"))
+    format!(
+        "Found {} in {}.{fix_hint}",
+        parts.join(", "),
+        plural(files, "file")
+    )
 }

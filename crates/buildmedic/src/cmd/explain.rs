@@ -37,13 +37,13 @@ struct Unknown(String);
 pub fn run(args: Args) -> miette::Result<ExitCode> {
     let kb = crate::rules::knowledge_base(&args.rules, args.no_config)?;
     if args.list {
-        println!("failure kinds:");
+        crate::output::outln!("failure kinds:");
         for e in kb.entries() {
-            println!("  {:<30} {}", e.kind, e.title);
+            crate::output::outln!("  {:<30} {}", e.kind, e.title);
         }
-        println!("lint checks:");
+        crate::output::outln!("lint checks:");
         for c in buildmedic_lint::registry() {
-            println!("  {:<30} {}", c.id, c.summary());
+            crate::output::outln!("  {:<30} {}", c.id, c.summary());
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -72,6 +72,6 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
             out.push_str(&format!("lint check {} (default severity {})\n\n{}", c.id, c.default_severity, c.doc_markdown()));
         }
     }
-    print!("{out}");
+    crate::output::emit(&out);
     Ok(ExitCode::SUCCESS)
 }

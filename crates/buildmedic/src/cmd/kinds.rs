@@ -29,6 +29,6 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
         KindsFormat::Json => buildmedic_render::explain::kinds_json(&kb),
         KindsFormat::Markdown => buildmedic_render::explain::kinds_markdown(&kb),
     };
-    print!("{out}");
+    crate::output::emit(&out);
     Ok(ExitCode::SUCCESS)
 }

@@ -87,12 +87,19 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
     if args.fix {
         let (applied, errors) = buildmedic_lint::fix::apply_fixes(&report);
         for a in &applied {
-            eprintln!("fixed {}:{} [{}] {}", a.file, a.line, a.check, a.description);
+            eprintln!(
+                "fixed {}:{} [{}] {}",
+                a.file, a.line, a.check, a.description
+            );
         }
         for e in &errors {
             eprintln!("error: {e}");
         }
-        eprintln!("{} fix{} applied", applied.len(), if applied.len() == 1 { "" } else { "es" });
+        eprintln!(
+            "{} fix{} applied",
+            applied.len(),
+            if applied.len() == 1 { "" } else { "es" }
+        );
         if !applied.is_empty() {
             report = lint(&args, &config);
         }
@@ -160,10 +167,14 @@ fn build_config(args: &Args) -> miette::Result<LintConfig> {
         None => LintConfig::default(),
     };
     if !args.select.is_empty() {
-        config.select(args.select.clone()).map_err(|e| miette::miette!("{e}"))?;
+        config
+            .select(args.select.clone())
+            .map_err(|e| miette::miette!("{e}"))?;
     }
     if !args.ignore.is_empty() {
-        config.ignore(args.ignore.clone()).map_err(|e| miette::miette!("{e}"))?;
+        config
+            .ignore(args.ignore.clone())
+            .map_err(|e| miette::miette!("{e}"))?;
     }
     if let Some(today) = &args.today {
         config = config

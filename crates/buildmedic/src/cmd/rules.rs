@@ -58,18 +58,18 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
     let mut failed = 0;
     for r in &results {
         match &r.failure {
-            None if verbose => println!("ok     {}/{}", r.kind, r.file),
+            None if verbose => crate::output::outln!("ok     {}/{}", r.kind, r.file),
             None => {}
             Some(why) => {
                 failed += 1;
-                println!("FAIL   {}/{}: {why}", r.kind, r.file);
+                crate::output::outln!("FAIL   {}/{}: {why}", r.kind, r.file);
             }
         }
     }
     for k in &without {
-        println!("FAIL   {k}: no fixtures");
+        crate::output::outln!("FAIL   {k}: no fixtures");
     }
-    println!(
+    crate::output::outln!(
         "{} fixtures, {} passed, {} failed; {} entries{}",
         results.len(),
         results.len() - failed,
