@@ -34,10 +34,11 @@ SIGS="$SHARED/bench/signatures.txt"
 # messages) and never match.
 RULES10="$OUT/rules-x10"
 rm -rf "$RULES10" && mkdir -p "$RULES10"
-"$BM" kinds --no-config --format json | python3 - "$RULES10" <<'PY'
+"$BM" kinds --no-config --format json > "$OUT/kinds.json"
+python3 - "$RULES10" "$OUT/kinds.json" <<'PY'
 import json, re, sys
 out = sys.argv[1]
-kinds = json.load(sys.stdin)
+kinds = json.load(open(sys.argv[2]))
 n = 0
 def q(s): return "'" + s.replace("'", "") + "'"
 for k in kinds:
@@ -57,7 +58,7 @@ for k in kinds:
             f.write(f'kind = "synthetic-{k["kind"]}-{v}"\ntitle = "synthetic"\nsummary = "synthetic"\n\n' + "\n".join(sigs))
 print(f"synthetic signatures: {n}", file=sys.stderr)
 PY
-BASE_SIGS=$("$BM" kinds --no-config --format json | python3 -c 'import json,sys; print(sum(len(k["signatures"]) for k in json.load(sys.stdin)))')
+BASE_SIGS=$(python3 -c 'import json,sys; print(sum(len(k["signatures"]) for k in json.load(open(sys.argv[1]))))' "$OUT/kinds.json")
 echo "built-in signatures: $BASE_SIGS"
 
 hyperfine -N -w 1 -r "${RUNS:-5}" --export-json "$OUT/hyperfine.json" \

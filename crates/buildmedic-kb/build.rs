@@ -16,7 +16,10 @@ fn main() {
         .unwrap_or_default();
     dirs.sort();
     for dir in dirs.iter().filter(|d| d.join("kind.toml").is_file()) {
-        let name = dir.file_name().and_then(|n| n.to_str()).expect("kind folders have UTF-8 names");
+        let name = dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("kind folders have UTF-8 names");
         let entry = dir.join("kind.toml");
         println!("cargo:rerun-if-changed={}", entry.display());
         let _ = write!(
@@ -29,13 +32,22 @@ fn main() {
             .unwrap_or_default();
         fixtures.sort();
         for f in fixtures.iter().filter(|f| f.is_file()) {
-            let file = f.file_name().and_then(|n| n.to_str()).expect("fixture names are UTF-8");
-            let _ = write!(out, "({:?}, include_bytes!({:?})), ", format!("fixtures/{file}"), abs(f));
+            let file = f
+                .file_name()
+                .and_then(|n| n.to_str())
+                .expect("fixture names are UTF-8");
+            let _ = write!(
+                out,
+                "({:?}, include_bytes!({:?})), ",
+                format!("fixtures/{file}"),
+                abs(f)
+            );
         }
         out.push_str("] },\n");
     }
     out.push_str("];\n");
-    let dest = PathBuf::from(std::env::var_os("OUT_DIR").expect("set by cargo")).join("embedded.rs");
+    let dest =
+        PathBuf::from(std::env::var_os("OUT_DIR").expect("set by cargo")).join("embedded.rs");
     std::fs::write(dest, out).expect("OUT_DIR is writable");
 }
 

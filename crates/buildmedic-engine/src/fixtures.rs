@@ -16,7 +16,10 @@ pub struct FixtureResult {
 }
 
 /// Runs every fixture of `entries` through `engine`.
-pub fn run_fixtures<'a>(engine: &Engine, entries: impl IntoIterator<Item = &'a Entry>) -> Vec<FixtureResult> {
+pub fn run_fixtures<'a>(
+    engine: &Engine,
+    entries: impl IntoIterator<Item = &'a Entry>,
+) -> Vec<FixtureResult> {
     let mut out = Vec::new();
     for entry in entries {
         for fx in &entry.fixtures {
@@ -44,7 +47,11 @@ fn check(entry: &Entry, fx: &buildmedic_kb::Fixture, d: &Diagnosis) -> Option<St
     match fx.expect {
         Expect::Primary => {
             if d.status != Status::Failed || primary != Some(entry.kind.as_str()) {
-                return Some(format!("expected primary `{}`, got {}", entry.kind, describe()));
+                return Some(format!(
+                    "expected primary `{}`, got {}",
+                    entry.kind,
+                    describe()
+                ));
             }
             let found = d.primary().map(|p| &p.entities);
             for (name, values) in &fx.entities {
@@ -69,6 +76,7 @@ fn check(entry: &Entry, fx: &buildmedic_kb::Fixture, d: &Diagnosis) -> Option<St
                 || d.suppressed.iter().any(|s| s.kind == entry.kind);
             anywhere.then(|| format!("`{}` must not appear in the diagnosis", entry.kind))
         }
-        Expect::Succeeded => (d.status != Status::Succeeded).then(|| format!("expected status succeeded, got {}", describe())),
+        Expect::Succeeded => (d.status != Status::Succeeded)
+            .then(|| format!("expected status succeeded, got {}", describe())),
     }
 }

@@ -50,12 +50,19 @@ impl Engine {
         let mut scanner = scan::Scanner::new(&self.matcher);
         let summary = buildmedic_log::read_log(input, &mut scanner)?;
         let lookup = |kind: &str| self.kb.get(kind).cloned();
-        Ok(rank::conclude(&lookup, &self.matcher, &summary, &scanner, source))
+        Ok(rank::conclude(
+            &lookup,
+            &self.matcher,
+            &summary,
+            &scanner,
+            source,
+        ))
     }
 
     /// Convenience for tests and small inputs.
     pub fn diagnose_bytes(&self, bytes: &[u8], source: &str) -> Diagnosis {
         // Reading from memory cannot fail.
-        self.diagnose(bytes, source).unwrap_or_else(|_| unreachable!("in-memory reads do not fail"))
+        self.diagnose(bytes, source)
+            .unwrap_or_else(|_| unreachable!("in-memory reads do not fail"))
     }
 }

@@ -31,8 +31,12 @@ use crate::scan::{Candidate, Match, Scanner};
 const MIN_FINDING: f32 = 0.2;
 /// Without any failure framing, a log counts as failed only with a finding this strong.
 const MIN_UNFRAMED_FAILURE: f32 = 0.45;
+/// Error-line rank that makes an unframed log without findings a failure.
+const MIN_UNKNOWN_RANK: u8 = 4;
 /// Below this the primary is `unknown` with the best candidate lines instead.
 const MIN_PRIMARY: f32 = 0.25;
+/// A finding this strong after the last success verdict makes the log a failure.
+const STRONG_AFTER_SUCCESS: f32 = 0.8;
 /// Scores this close count as a tie, broken by the earliest line.
 const TIE: f32 = 0.05;
 /// A kind suppresses one it explains when its score is at least this share of the other's.
@@ -61,6 +65,7 @@ pub(crate) fn conclude(
 ) -> Diagnosis {
     let failing = summary.failing_step;
     let failing_step = failing.and_then(|id| summary.step(id));
+    let tails = tail_matches(matcher, summary, scanner, failing);
     let all: Vec<&Match> = scanner
         .buckets
         .iter()
@@ -68,6 +73,7 @@ pub(crate) fn conclude(
         .chain(std::iter::once(&scanner.none))
         .flat_map(|b| b.matches.iter())
         .chain(scanner.succeeded.iter())
+        .chain(tails.iter())
         .collect();
     let mut lines_of: HashMap<(usize, &str), Vec<u64>> = HashMap::new();
     for m in &all {
@@ -87,6 +93,9 @@ pub(crate) fn conclude(
     for m in &all {
         let sig = &matcher.signatures[m.signature as usize];
         let def = &sig.def;
+        if def.window.as_ref().is_some_and(|w| w.require) && m.window_hits == 0 {
+            continue;
+        }
         let (location, factor) = locate(m.step, failing, summary);
         if def.scope == Scope::FailingStep
             && failing.is_some()
@@ -102,16 +111,20 @@ pub(crate) fn conclude(
             let Some(k) = matcher.kinds.iter().position(|k| k == kind) else {
                 continue;
             };
-            let close = lines_of
-                .get(&(k, id))
-                .is_some_and(|ls| ls.iter().any(|l| l.abs_diff(m.line) <= u64::from(near.within)));
+            let close = lines_of.get(&(k, id)).is_some_and(|ls| {
+                ls.iter()
+                    .any(|l| l.abs_diff(m.line) <= u64::from(near.within))
+            });
             if !close {
                 continue;
             }
         }
         let mut context = 1.0;
         if !def.tools.is_empty() {
-            let command = summary.step(m.step).or(failing_step).map(|s| s.command.as_str());
+            let command = summary
+                .step(m.step)
+                .or(failing_step)
+                .map(|s| s.command.as_str());
             if let Some(cmd) = command {
                 if !mentions_tool(cmd, &def.tools) && !looks_opaque(cmd) {
                     context = 0.4;
@@ -128,7 +141,8 @@ pub(crate) fn conclude(
         entry.matches.push(Scored { m, score, location });
     }
     for k in kinds.values_mut() {
-        k.matches.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.m.line.cmp(&b.m.line)));
+        k.matches
+            .sort_by(|a, b| b.score.total_cmp(&a.score).then(a.m.line.cmp(&b.m.line)));
         k.score = k.matches.first().map_or(0.0, |s| s.score);
         // The kind's position is its first match that is nearly as strong as its best.
         k.first_line = k
@@ -139,14 +153,39 @@ pub(crate) fn conclude(
             .min()
             .unwrap_or(u64::MAX);
     }
-    let mut present: Vec<KindScore<'_>> = kinds.into_values().filter(|k| k.score >= MIN_FINDING).collect();
-    present.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.first_line.cmp(&b.first_line)));
+    let mut present: Vec<KindScore<'_>> = kinds
+        .into_values()
+        .filter(|k| k.score >= MIN_FINDING)
+        .collect();
+    present.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(a.first_line.cmp(&b.first_line))
+    });
 
     let best = present.first().map_or(0.0, |k| k.score);
+    // A success verdict followed by a strong error (a `docker run` of the image, a second
+    // build in the same job) is not a success.
+    let last_success = summary.successes.last().map_or(0, |s| s.line);
+    let error_after_success = present
+        .iter()
+        .flat_map(|k| &k.matches)
+        .any(|s| s.m.line > last_success && s.score >= STRONG_AFTER_SUCCESS);
+    // Without framing and without a known signature, clear error lines still mean failure
+    // (the `unknown` kind): explicit `ERROR`/`error:` lines where the log ends up.
+    let clear_errors = || {
+        [Some(StepId::NONE), summary.last_running_step]
+            .into_iter()
+            .flatten()
+            .flat_map(|s| candidates_of(matcher, scanner, s))
+            .any(|c| c.rank >= MIN_UNKNOWN_RANK)
+    };
     let failed = match summary.verdict {
-        BuildVerdict::Succeeded => false,
+        BuildVerdict::Succeeded => error_after_success,
         BuildVerdict::Failed => true,
-        BuildVerdict::Unknown => failing.is_some() || best >= MIN_UNFRAMED_FAILURE,
+        BuildVerdict::Unknown => {
+            failing.is_some() || best >= MIN_UNFRAMED_FAILURE || clear_errors()
+        }
     };
     let stats = Stats {
         lines: summary.lines,
@@ -156,7 +195,11 @@ pub(crate) fn conclude(
     let mut diagnosis = Diagnosis {
         schema: SCHEMA,
         source: source.to_string(),
-        status: if failed { Status::Failed } else { Status::Succeeded },
+        status: if failed {
+            Status::Failed
+        } else {
+            Status::Succeeded
+        },
         format: summary.format_name(),
         wrappers: summary.wrappers.iter().map(|w| w.as_str()).collect(),
         failing_step: None,
@@ -172,18 +215,23 @@ pub(crate) fn conclude(
     let entries: Vec<Option<Entry>> = matcher.kinds.iter().map(|k| kb_entry(k)).collect();
     let mut suppressed_by: HashMap<usize, usize> = HashMap::new();
     for a in &present {
-        let Some(entry) = &entries[a.kind] else { continue };
+        let Some(entry) = &entries[a.kind] else {
+            continue;
+        };
         for b in &present {
             if a.kind == b.kind || suppressed_by.contains_key(&a.kind) {
                 continue;
             }
-            if entry.explains.iter().any(|k| *k == matcher.kinds[b.kind]) && a.score >= EXPLAIN_RATIO * b.score {
+            if entry.explains.iter().any(|k| *k == matcher.kinds[b.kind])
+                && a.score >= EXPLAIN_RATIO * b.score
+            {
                 suppressed_by.entry(b.kind).or_insert(a.kind);
             }
         }
     }
-    let (kept, dropped): (Vec<KindScore<'_>>, Vec<KindScore<'_>>) =
-        present.into_iter().partition(|k| !suppressed_by.contains_key(&k.kind));
+    let (kept, dropped): (Vec<KindScore<'_>>, Vec<KindScore<'_>>) = present
+        .into_iter()
+        .partition(|k| !suppressed_by.contains_key(&k.kind));
     for k in &dropped {
         let by = &matcher.kinds[suppressed_by[&k.kind]];
         diagnosis.suppressed.push(Suppressed {
@@ -201,22 +249,48 @@ pub(crate) fn conclude(
         .min_by_key(|k| k.first_line)
         .map(|k| k.kind);
 
+    // Any failure needs a step to point at: the framing's, or the step the evidence is in.
+    let step_id = failing.or_else(|| {
+        let k = kept.iter().find(|k| Some(k.kind) == primary)?;
+        let line = k.matches.first()?.m.line;
+        summary
+            .steps
+            .iter()
+            .position(|s| s.first_line <= line && line <= s.last_line)
+            .map(|i| StepId(i as u32))
+            .or(summary.last_running_step)
+    });
+    let step = step_id.and_then(|id| summary.step(id));
     let images = base_images(summary);
-    let context_command = failing_step.filter(|s| s.instruction.as_deref().is_none_or(|i| i == "RUN"));
     for k in &kept {
-        let Some(entry) = &entries[k.kind] else { continue };
+        let Some(entry) = &entries[k.kind] else {
+            continue;
+        };
         let is_primary = Some(k.kind) == primary;
         let mut f = finding(matcher, entry, k, is_primary);
         if is_primary {
-            add_context(&mut f.entities, context_command, &images);
-            f.steps = entry.render_fix(&f.entities);
+            let first = k.matches.first().map(|s| (s.m.step, s.m.line));
+            let context = context_entities(step, first, scanner, &images);
+            f.steps = entry.render_fix(&with_context(&f.entities, &context, false));
+            f.entities = with_context(&f.entities, &context, true);
         }
         diagnosis.findings.push(f);
     }
     if primary.is_none() {
         let unknown = kb_entry(UNKNOWN);
-        let mut f = unknown_finding(unknown.as_ref(), summary, scanner, failing);
-        add_context(&mut f.entities, context_command, &images);
+        let mut f = unknown_finding(
+            matcher,
+            unknown.as_ref(),
+            summary,
+            scanner,
+            failing.or(step_id),
+        );
+        let first = f
+            .lines
+            .first()
+            .map(|l| (step_id.unwrap_or(StepId::NONE), *l));
+        let context = context_entities(step, first, scanner, &images);
+        f.entities = with_context(&f.entities, &context, true);
         if let Some(u) = &unknown {
             f.steps = u.render_fix(&f.entities);
         }
@@ -225,19 +299,58 @@ pub(crate) fn conclude(
         let p = diagnosis.findings.remove(pos);
         diagnosis.findings.insert(0, p);
     }
-    // Any failure needs a step to point at: the framing's, or the step the evidence is in.
-    let step_id = failing.or_else(|| {
-        let p = diagnosis.findings.first()?;
-        let line = *p.lines.first()?;
-        summary
-            .steps
-            .iter()
-            .position(|s| s.first_line <= line && line <= s.last_line)
-            .map(|i| StepId(i as u32))
-            .or(summary.last_running_step)
-    });
-    diagnosis.failing_step = step_id.and_then(|id| summary.step(id)).map(failing_step_out);
+    diagnosis.failing_step = step_id
+        .and_then(|id| summary.step(id))
+        .map(failing_step_out);
     diagnosis
+}
+
+/// Matches of `tail` signatures: the last non-empty line of the steps where a log that stops
+/// early would stop (the failing step, the last unfinished one, and lines outside steps).
+fn tail_matches(
+    matcher: &Matcher,
+    summary: &LogSummary,
+    scanner: &Scanner<'_>,
+    failing: Option<StepId>,
+) -> Vec<Match> {
+    let tail_sigs: Vec<usize> = (0..matcher.signatures.len())
+        .filter(|&i| matcher.signatures[i].def.tail)
+        .collect();
+    let mut out = Vec::new();
+    if tail_sigs.is_empty() {
+        return out;
+    }
+    let mut steps = vec![StepId::NONE];
+    steps.extend(failing);
+    steps.extend(summary.last_running_step);
+    steps.dedup();
+    for step in steps {
+        let Some((line, text)) = scanner.bucket(step).and_then(|b| b.tail.last()) else {
+            continue;
+        };
+        for &i in &tail_sigs {
+            let def = &matcher.signatures[i].def;
+            let Some(caps) = def.regex.get().and_then(|r| r.captures(text.as_bytes())) else {
+                continue;
+            };
+            let mut captures = Vec::new();
+            for name in def.regex.capture_names() {
+                if let Some(m) = caps.name(name) {
+                    crate::scan::push_capture(&mut captures, name, m.as_bytes());
+                }
+            }
+            out.push(Match {
+                signature: i as u32,
+                line: *line,
+                step,
+                text: text.clone(),
+                captures,
+                window: Vec::new(),
+                window_hits: 0,
+            });
+        }
+    }
+    out
 }
 
 fn locate(step: StepId, failing: Option<StepId>, summary: &LogSummary) -> (Location, f32) {
@@ -251,10 +364,15 @@ fn locate(step: StepId, failing: Option<StepId>, summary: &LogSummary) -> (Locat
     match st.status {
         S::Failed => (Location::OtherFailedStep, 0.8),
         S::Done | S::Cached => (Location::SucceededStep, 0.15),
-        S::Running | S::Canceled if failing.is_none() && summary.last_running_step == Some(step) => {
+        S::Running | S::Canceled
+            if failing.is_none() && summary.last_running_step == Some(step) =>
+        {
             (Location::FailingStep, 1.0)
         }
-        S::Running | S::Canceled => (Location::UnfinishedStep, if failing.is_some() { 0.5 } else { 0.7 }),
+        S::Running | S::Canceled => (
+            Location::UnfinishedStep,
+            if failing.is_some() { 0.5 } else { 0.7 },
+        ),
     }
 }
 
@@ -264,14 +382,19 @@ fn mentions_tool(command: &str, tools: &[String]) -> bool {
         lower
             .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.'))
             .any(|w| w == t || w.starts_with(&format!("{t}3")) || w.ends_with(&format!("/{t}")))
-            || lower.contains(&format!("/{t} ")) || lower.contains(&format!("-m {t}"))
+            || lower.contains(&format!("/{t} "))
+            || lower.contains(&format!("-m {t}"))
     })
 }
 
 /// Commands that run a script hide which tools they use.
 fn looks_opaque(command: &str) -> bool {
     let c = command.trim();
-    c.contains(".sh") || c.starts_with("./") || c.starts_with("make") || c.contains("bash ") || c.is_empty()
+    c.contains(".sh")
+        || c.starts_with("./")
+        || c.starts_with("make")
+        || c.contains("bash ")
+        || c.is_empty()
 }
 
 fn first_lines(matches: &[Scored<'_>]) -> Vec<u64> {
@@ -285,7 +408,12 @@ fn first_lines(matches: &[Scored<'_>]) -> Vec<u64> {
 fn finding(matcher: &Matcher, entry: &Entry, k: &KindScore<'_>, primary: bool) -> Finding {
     // Evidence: the strongest matches (with their windows), shown in line order.
     let mut ev: Vec<(u64, String)> = Vec::new();
-    for s in k.matches.iter().take(4).filter(|s| s.score >= 0.5 * k.score) {
+    for s in k
+        .matches
+        .iter()
+        .take(4)
+        .filter(|s| s.score >= 0.5 * k.score)
+    {
         ev.push((s.m.line, s.m.text.clone()));
         ev.extend(s.m.window.iter().cloned());
     }
@@ -308,7 +436,10 @@ fn finding(matcher: &Matcher, entry: &Entry, k: &KindScore<'_>, primary: bool) -
     }
     let mut signatures: Vec<String> = Vec::new();
     for s in &k.matches {
-        let id = format!("{}/{}", entry.kind, matcher.signatures[s.m.signature as usize].def.id);
+        let id = format!(
+            "{}/{}",
+            entry.kind, matcher.signatures[s.m.signature as usize].def.id
+        );
         if !signatures.contains(&id) {
             signatures.push(id);
         }
@@ -321,7 +452,10 @@ fn finding(matcher: &Matcher, entry: &Entry, k: &KindScore<'_>, primary: bool) -
         title: entry.title.clone(),
         confidence: round2(confidence),
         lines: ev.iter().map(|(l, _)| *l).collect(),
-        evidence: ev.into_iter().map(|(_, t)| redact(&t).into_owned()).collect(),
+        evidence: ev
+            .into_iter()
+            .map(|(_, t)| redact(&t).into_owned())
+            .collect(),
         steps: entry.render_fix(&entities),
         entities,
         causes: entry.causes.clone(),
@@ -336,18 +470,44 @@ fn round2(x: f32) -> f32 {
     (x * 100.0).round() / 100.0
 }
 
-fn unknown_finding(entry: Option<&Entry>, summary: &LogSummary, scanner: &Scanner<'_>, failing: Option<StepId>) -> Finding {
+/// Candidate error lines of a step: the anchored lines that looked like errors, and the
+/// error-looking lines among its last lines.
+fn candidates_of(matcher: &Matcher, scanner: &Scanner<'_>, step: StepId) -> Vec<Candidate> {
+    let Some(b) = scanner.bucket(step) else {
+        return Vec::new();
+    };
+    let mut out = b.candidates.clone();
+    for (line, text) in &b.tail {
+        let rank = matcher.error_rank(text.as_bytes());
+        if rank > 0 && !out.iter().any(|c| c.line == *line) {
+            out.push(Candidate {
+                line: *line,
+                rank,
+                text: text.clone(),
+            });
+        }
+    }
+    out
+}
+
+fn unknown_finding(
+    matcher: &Matcher,
+    entry: Option<&Entry>,
+    summary: &LogSummary,
+    scanner: &Scanner<'_>,
+    failing: Option<StepId>,
+) -> Finding {
     // Candidate lines: from the failing step, else outside steps, else the last running step.
     let order = [failing, Some(StepId::NONE), summary.last_running_step];
     let mut cands: Vec<Candidate> = Vec::new();
     let mut tail: Vec<(u64, String)> = Vec::new();
     for step in order.into_iter().flatten() {
-        if let Some(b) = scanner.bucket(step) {
-            if cands.is_empty() {
-                cands = b.candidates.clone();
-            }
-            if tail.is_empty() {
-                tail = b.tail.clone();
+        if cands.is_empty() {
+            cands = candidates_of(matcher, scanner, step);
+        }
+        if tail.is_empty() {
+            if let Some(b) = scanner.bucket(step) {
+                tail = b.tail.iter().rev().take(4).rev().cloned().collect();
             }
         }
     }
@@ -363,38 +523,174 @@ fn unknown_finding(entry: Option<&Entry>, summary: &LogSummary, scanner: &Scanne
     Finding {
         kind: UNKNOWN.to_string(),
         primary: true,
-        title: entry.map_or_else(|| "The build failed for a reason buildmedic does not know".to_string(), |e| e.title.clone()),
+        title: entry.map_or_else(
+            || "The build failed for a reason buildmedic does not know".to_string(),
+            |e| e.title.clone(),
+        ),
         confidence: 0.2,
         lines: ev.iter().map(|(l, _)| *l).collect(),
-        evidence: ev.into_iter().map(|(_, t)| redact(&t).into_owned()).collect(),
+        evidence: ev
+            .into_iter()
+            .map(|(_, t)| redact(&t).into_owned())
+            .collect(),
         entities: BTreeMap::new(),
         causes: entry.map(|e| e.causes.clone()).unwrap_or_default(),
         affected: entry.map(|e| e.affected.clone()).unwrap_or_default(),
         steps: Vec::new(),
         references: entry.map(|e| e.references.clone()).unwrap_or_default(),
         signatures: Vec::new(),
-        location: if failing.is_some() { Location::FailingStep } else { Location::NoStep },
+        location: if failing.is_some() {
+            Location::FailingStep
+        } else {
+            Location::NoStep
+        },
     }
 }
 
-/// Adds what the framing knows to the primary's entities: the failing command and the base
-/// images, after anything the signatures captured.
-fn add_context(entities: &mut BTreeMap<String, Vec<String>>, step: Option<&Step>, images: &[String]) {
-    if let Some(step) = step {
-        let cmd = redact(step.command.trim()).into_owned();
-        if !cmd.is_empty() {
-            let list = entities.entry("command".into()).or_default();
-            if !list.contains(&cmd) {
-                list.push(cmd);
-            }
+/// What the framing knows, as entities: the command typed at the last prompt before the
+/// evidence, the failing step's command (for `RUN` steps), and the base images.
+fn context_entities(
+    step: Option<&Step>,
+    first: Option<(StepId, u64)>,
+    scanner: &Scanner<'_>,
+    images: &[String],
+) -> BTreeMap<String, Vec<String>> {
+    let mut ctx: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut push = |name: &str, value: &str| {
+        let v = redact(value.trim()).into_owned();
+        let list = ctx.entry(name.to_string()).or_default();
+        if !v.is_empty() && !list.contains(&v) && list.len() < 4 {
+            list.push(v);
+        }
+    };
+    if let Some((step_of_match, line)) = first {
+        let prompt = [step_of_match, StepId::NONE]
+            .iter()
+            .filter_map(|s| scanner.bucket(*s))
+            .flat_map(|b| b.prompts.iter())
+            .filter(|(l, _)| *l <= line)
+            .max_by_key(|(l, _)| *l);
+        if let Some((_, cmd)) = prompt {
+            push("command", cmd);
+        }
+    }
+    if let Some(s) = step.filter(|s| s.instruction.as_deref().is_none_or(|i| i == "RUN")) {
+        push("command", &s.command);
+        for p in install_targets(&s.command) {
+            push("package", &p);
         }
     }
     for image in images {
-        let list = entities.entry("image".into()).or_default();
-        if !list.contains(image) && list.len() < 4 {
-            list.push(image.clone());
+        push("image", image);
+    }
+    ctx
+}
+
+/// Packages a shell command asks a package manager to install: the operands after
+/// `pip install`, `conda install`, `apt-get install`, ... (flags and their values skipped).
+pub(crate) fn install_targets(command: &str) -> Vec<String> {
+    const MANAGERS: &[&str] = &[
+        "pip",
+        "pip3",
+        "conda",
+        "mamba",
+        "micromamba",
+        "apt-get",
+        "apt",
+        "apk",
+        "yum",
+        "dnf",
+        "uv",
+    ];
+    // Flags whose next word is a value, not a package.
+    const VALUED: &[&str] = &[
+        "-r",
+        "-c",
+        "-e",
+        "-i",
+        "-f",
+        "-n",
+        "-p",
+        "-t",
+        "--requirement",
+        "--constraint",
+        "--index-url",
+        "--extra-index-url",
+        "--find-links",
+        "--channel",
+        "--name",
+        "--prefix",
+        "--file",
+        "--target",
+        "--trusted-host",
+        "--platform",
+        "--python-version",
+        "--root",
+        "--prefix",
+        "-o",
+        "--option",
+    ];
+    let mut out = Vec::new();
+    for segment in command.split(['&', ';', '|', '\n']) {
+        let words: Vec<&str> = segment.split_whitespace().collect();
+        let Some(at) = words
+            .iter()
+            .position(|w| *w == "install" || *w == "add" || *w == "create")
+        else {
+            continue;
+        };
+        let manager = words[..at].iter().any(|w| {
+            let base = w.rsplit('/').next().unwrap_or(w);
+            MANAGERS.contains(&base) || base.starts_with("python")
+        });
+        if !manager {
+            continue;
+        }
+        let mut skip = false;
+        for w in &words[at + 1..] {
+            if skip {
+                skip = false;
+                continue;
+            }
+            if w.starts_with('-') {
+                skip = VALUED.contains(w);
+                continue;
+            }
+            let w = w.trim_matches(|c| matches!(c, '"' | '\'' | '\\'));
+            let first = w.chars().next();
+            if first.is_some_and(|c| c.is_ascii_alphanumeric())
+                && !w.contains("://")
+                && !w.starts_with("$")
+            {
+                out.push(w.to_string());
+            }
         }
     }
+    out.truncate(8);
+    out
+}
+
+/// `captured` plus the context. With `all`, context values are appended after the captured
+/// ones (the JSON entities); without, only names the signatures captured nothing for are
+/// filled (the fix steps, so "install `gcc`" does not become "install `gcc`, `pip install ...`").
+fn with_context(
+    captured: &BTreeMap<String, Vec<String>>,
+    context: &BTreeMap<String, Vec<String>>,
+    all: bool,
+) -> BTreeMap<String, Vec<String>> {
+    let mut out = captured.clone();
+    for (name, values) in context {
+        let list = out.entry(name.clone()).or_default();
+        if !all && !list.is_empty() {
+            continue;
+        }
+        for v in values {
+            if !list.contains(v) {
+                list.push(v.clone());
+            }
+        }
+    }
+    out
 }
 
 /// Base images named by `FROM` steps or BuildKit's metadata loads.
@@ -431,5 +727,34 @@ fn failing_step_out(s: &Step) -> FailingStep {
         exit_code: s.exit_code,
         lines: [s.first_line, s.last_line],
         exit_meaning: s.exit_code.and_then(exit_meaning),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::install_targets;
+
+    #[test]
+    fn install_operands() {
+        assert_eq!(
+            install_targets(
+                "apt-get update && apt-get install -y --no-install-recommends libfoo curl"
+            ),
+            ["libfoo", "curl"]
+        );
+        assert_eq!(
+            install_targets("pip install -i \"https://x/simple/\" acme_models"),
+            ["acme_models"]
+        );
+        assert_eq!(
+            install_targets("python -m pip install -r requirements.txt torch==2.1"),
+            ["torch==2.1"]
+        );
+        assert_eq!(
+            install_targets("conda install -c conda-forge -y numpy=1.26"),
+            ["numpy=1.26"]
+        );
+        assert!(install_targets("make install").is_empty());
+        assert!(install_targets("echo hi").is_empty());
     }
 }

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use buildmedic_log::{Batch, LineRec, Sink, Step, StepId};
 
-use crate::matcher::{Matcher, error_rank};
+use crate::matcher::Matcher;
 
 /// Matches kept per signature per step; later ones are only counted.
 const MATCHES_PER_SIGNATURE: usize = 8;
@@ -18,8 +18,11 @@ const MATCHES_PER_SIGNATURE: usize = 8;
 const SUCCEEDED_PER_SIGNATURE: usize = 2;
 /// Candidate error lines kept per step.
 const CANDIDATES_PER_STEP: usize = 12;
-/// Last lines kept per step.
-const TAIL: usize = 4;
+/// Last lines kept per step: the `unknown` fallback ranks them as candidate error lines,
+/// and `tail` signatures match the last one.
+const TAIL: usize = 24;
+/// Prompt commands kept per step.
+const PROMPTS: usize = 8;
 /// Lines a window keeps as evidence.
 const WINDOW_EVIDENCE: usize = 24;
 /// Evidence text is cut at this many bytes.
@@ -35,6 +38,8 @@ pub struct Match {
     pub captures: Vec<(&'static str, String)>,
     /// Lines a window added: (line, text).
     pub window: Vec<(u64, String)>,
+    /// Lines the window's capture pattern matched (for `require`).
+    pub window_hits: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -51,7 +56,12 @@ pub struct Bucket {
     pub counts: HashMap<u32, u64>,
     pub candidates: Vec<Candidate>,
     pub tail: Vec<(u64, String)>,
+    /// Commands seen at shell prompts or CI echoes, latest last: (line, command).
+    pub prompts: Vec<(u64, String)>,
 }
+
+/// Lines of the previous batch kept for windows that look back across a batch boundary.
+const CARRY: usize = buildmedic_kb::MAX_BEFORE as usize;
 
 struct OpenWindow {
     step: StepId,
@@ -69,6 +79,8 @@ pub struct Scanner<'m> {
     /// Matches from steps that succeeded, a few per signature.
     pub succeeded: Vec<Match>,
     windows: Vec<OpenWindow>,
+    /// The last lines of the previous batch: (step, line, text, flags).
+    carry: Vec<(StepId, u64, String, u8)>,
     scratch: Vec<u32>,
     seen: Vec<bool>,
     flagged: Vec<usize>,
@@ -82,6 +94,7 @@ impl<'m> Scanner<'m> {
             none: Bucket::default(),
             succeeded: Vec::new(),
             windows: Vec::new(),
+            carry: Vec::new(),
             scratch: Vec::new(),
             seen: vec![false; matcher.signatures.len()],
             flagged: Vec::new(),
@@ -107,20 +120,22 @@ impl<'m> Scanner<'m> {
         }
     }
 
-    fn on_line(&mut self, batch: &Batch<'_>, rec: &LineRec) {
+    fn on_line(&mut self, batch: &Batch<'_>, index: usize) {
+        let rec = &batch.lines[index];
         let text = batch.text(rec);
-        self.matcher.candidates(text, &mut self.scratch, &mut self.seen);
+        self.matcher
+            .candidates(text, &mut self.scratch, &mut self.seen);
         let mut sigs = std::mem::take(&mut self.scratch);
         for &si in &sigs {
             let sig = &self.matcher.signatures[si as usize].def;
-            let Some(caps) = sig.regex.captures(text) else {
+            let Some(caps) = sig.regex.get().and_then(|r| r.captures(text)) else {
                 continue;
             };
             if sig.unless.as_ref().is_some_and(|u| u.is_match(text)) {
                 continue;
             }
             let mut captures = Vec::new();
-            for name in sig.regex.capture_names().flatten() {
+            for name in sig.regex.capture_names() {
                 if let Some(m) = caps.name(name) {
                     push_capture(&mut captures, name, m.as_bytes());
                 }
@@ -139,24 +154,89 @@ impl<'m> Scanner<'m> {
                 text: lossy(text),
                 captures,
                 window: Vec::new(),
+                window_hits: 0,
             });
             let match_index = bucket.matches.len() - 1;
             if let Some(w) = has_window.then(|| sig.window.as_ref()).flatten() {
-                self.windows.push(OpenWindow {
-                    step: rec.step,
-                    match_index,
-                    signature: si,
-                    remaining: w.after,
-                });
+                if w.before > 0 {
+                    self.look_back(batch, index, si, match_index);
+                }
+                if w.after > 0 {
+                    self.windows.push(OpenWindow {
+                        step: rec.step,
+                        match_index,
+                        signature: si,
+                        remaining: w.after,
+                    });
+                }
             }
         }
         sigs.clear();
         self.scratch = sigs;
-        let rank = error_rank(text);
+    }
+
+    /// Keeps the line as a candidate error line if it looks like one.
+    fn rank_line(&mut self, batch: &Batch<'_>, rec: &LineRec) {
+        let text = batch.text(rec);
+        let rank = self.matcher.error_rank(text);
         if rank > 0 {
             let rank = if rec.is(LineRec::FRAMING) { 1 } else { rank };
             let cands = &mut self.bucket_mut(rec.step).candidates;
             push_candidate(cands, rec.number, rank, text);
+        }
+    }
+
+    /// Captures from up to `before` earlier lines of the match's step (this batch, then the
+    /// carried end of the previous one), nearest first.
+    fn look_back(&mut self, batch: &Batch<'_>, index: usize, signature: u32, match_index: usize) {
+        let Some(def) = self.matcher.signatures[signature as usize]
+            .def
+            .window
+            .as_ref()
+        else {
+            return;
+        };
+        let step = batch.lines[index].step;
+        let earlier = batch.lines[..index]
+            .iter()
+            .rev()
+            .filter(|r| r.step == step)
+            .map(|r| (r.number, batch.text(r), r.flags));
+        let carried = self
+            .carry
+            .iter()
+            .rev()
+            .filter(|c| c.0 == step)
+            .map(|c| (c.1, c.2.as_bytes(), c.3));
+        let mut captured = Vec::new();
+        let mut evidence = Vec::new();
+        for (number, text, flags) in earlier.chain(carried).take(def.before as usize) {
+            let blank = text.iter().all(u8::is_ascii_whitespace);
+            if flags & LineRec::FRAMING != 0
+                || (blank && !def.skip_blank)
+                || def.stop.as_ref().is_some_and(|s| s.is_match(text))
+            {
+                break;
+            }
+            if let Some(caps) = def.capture.get().and_then(|r| r.captures(text)) {
+                for name in def.capture.capture_names() {
+                    if let Some(m) = caps.name(name) {
+                        push_capture(&mut captured, name, m.as_bytes());
+                    }
+                }
+                evidence.push((number, lossy(text)));
+            }
+        }
+        let bucket = self.bucket_mut(step);
+        if let Some(m) = bucket.matches.get_mut(match_index) {
+            for c in captured {
+                if !m.captures.contains(&c) {
+                    m.captures.push(c);
+                }
+            }
+            m.window_hits += evidence.len() as u32;
+            m.window
+                .extend(evidence.into_iter().rev().take(WINDOW_EVIDENCE));
         }
     }
 
@@ -170,7 +250,10 @@ impl<'m> Scanner<'m> {
                 i += 1;
                 continue;
             }
-            let def = self.matcher.signatures[w.signature as usize].def.window.as_ref();
+            let def = self.matcher.signatures[w.signature as usize]
+                .def
+                .window
+                .as_ref();
             let Some(def) = def else {
                 self.windows.swap_remove(i);
                 continue;
@@ -187,9 +270,9 @@ impl<'m> Scanner<'m> {
             let (match_index, step) = (w.match_index, w.step);
             let mut captured = Vec::new();
             let mut relevant = false;
-            if let Some(caps) = def.capture.captures(text) {
+            if let Some(caps) = def.capture.get().and_then(|r| r.captures(text)) {
                 relevant = true;
-                for name in def.capture.capture_names().flatten() {
+                for name in def.capture.capture_names() {
                     if let Some(m) = caps.name(name) {
                         push_capture(&mut captured, name, m.as_bytes());
                     }
@@ -198,8 +281,11 @@ impl<'m> Scanner<'m> {
             let number = rec.number;
             let bucket = self.bucket_mut(step);
             if let Some(m) = bucket.matches.get_mut(match_index) {
-                if relevant && m.window.len() < WINDOW_EVIDENCE {
-                    m.window.push((number, lossy(text)));
+                if relevant {
+                    m.window_hits += 1;
+                    if m.window.len() < WINDOW_EVIDENCE {
+                        m.window.push((number, lossy(text)));
+                    }
                 }
                 for c in captured {
                     if !m.captures.contains(&c) {
@@ -217,44 +303,64 @@ impl<'m> Scanner<'m> {
         }
     }
 
-    /// Keeps the last few non-empty lines of every step seen in this batch.
+    /// Keeps the last few non-empty lines and prompt commands of every step seen in this
+    /// batch.
     fn record_tails(&mut self, batch: &Batch<'_>) {
+        struct Seen {
+            step: StepId,
+            tail: Vec<(u64, String)>,
+            prompts: Vec<(u64, String)>,
+        }
         // Walk backwards; consecutive lines mostly share a step, so a linear list of the
         // steps seen in this batch with a last-hit shortcut beats hashing every line.
-        let mut filled: Vec<(StepId, Vec<(u64, String)>)> = Vec::new();
+        let mut seen: Vec<Seen> = Vec::new();
         let mut last = usize::MAX;
         for rec in batch.lines.iter().rev() {
-            let slot = if last < filled.len() && filled[last].0 == rec.step {
+            let slot = if last < seen.len() && seen[last].step == rec.step {
                 last
             } else {
-                match filled.iter().position(|(s, _)| *s == rec.step) {
+                match seen.iter().position(|s| s.step == rec.step) {
                     Some(p) => p,
                     None => {
-                        filled.push((rec.step, Vec::new()));
-                        filled.len() - 1
+                        seen.push(Seen {
+                            step: rec.step,
+                            tail: Vec::new(),
+                            prompts: Vec::new(),
+                        });
+                        seen.len() - 1
                     }
                 }
             };
             last = slot;
-            let tail = &mut filled[slot].1;
-            if tail.len() >= TAIL || rec.is(LineRec::FRAMING) {
+            let s = &mut seen[slot];
+            if rec.is(LineRec::PROMPT) && s.prompts.len() < PROMPTS {
+                let text = batch.text(rec);
+                if let Some(at) = buildmedic_log::frame::prompt_command(text) {
+                    s.prompts.push((rec.number, lossy(&text[at..])));
+                }
+            }
+            if s.tail.len() >= TAIL || rec.is(LineRec::FRAMING) {
                 continue;
             }
             let text = batch.text(rec);
             if text.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            tail.push((rec.number, lossy(text)));
+            s.tail.push((rec.number, lossy(text)));
         }
-        for (step, mut lines) in filled {
-            if lines.is_empty() {
-                continue;
+        for s in seen {
+            let bucket = self.bucket_mut(s.step);
+            for (kept, new, cap) in [
+                (&mut bucket.tail, s.tail, TAIL),
+                (&mut bucket.prompts, s.prompts, PROMPTS),
+            ] {
+                if new.is_empty() {
+                    continue;
+                }
+                kept.extend(new.into_iter().rev());
+                let excess = kept.len().saturating_sub(cap);
+                kept.drain(..excess);
             }
-            lines.reverse();
-            let bucket = self.bucket_mut(step);
-            bucket.tail.extend(lines);
-            let excess = bucket.tail.len().saturating_sub(TAIL);
-            bucket.tail.drain(..excess);
         }
     }
 
@@ -270,7 +376,11 @@ impl<'m> Scanner<'m> {
             }
             if let Some(bucket) = slot.take() {
                 for m in bucket.matches {
-                    let kept = self.succeeded.iter().filter(|k| k.signature == m.signature).count();
+                    let kept = self
+                        .succeeded
+                        .iter()
+                        .filter(|k| k.signature == m.signature)
+                        .count();
                     if kept < SUCCEEDED_PER_SIGNATURE {
                         self.succeeded.push(m);
                     }
@@ -283,15 +393,22 @@ impl<'m> Scanner<'m> {
 impl Sink for Scanner<'_> {
     fn batch(&mut self, batch: &Batch<'_>, steps: &[Step]) {
         // Stage 1 over the whole buffer: which lines contain an anchor.
+        // Stage 1: lines with an anchor; each is matched (stage 2) and ranked as an error line.
         self.flagged.clear();
-        let mut hint = 0usize;
-        for (pos, len) in self.matcher.anchor_hits(batch.buf) {
-            if let Some(i) = batch.line_at(pos, len, hint) {
-                hint = i;
-                if self.flagged.last() != Some(&i) {
-                    self.flagged.push(i);
+        for pass in 0..self.matcher.passes() {
+            let mut hint = 0usize;
+            for (pos, len) in self.matcher.anchor_hits(pass, batch.buf) {
+                if let Some(i) = batch.line_at(pos, len, hint) {
+                    hint = i;
+                    if self.flagged.last() != Some(&i) {
+                        self.flagged.push(i);
+                    }
                 }
             }
+        }
+        if self.matcher.passes() > 1 {
+            self.flagged.sort_unstable();
+            self.flagged.dedup();
         }
         let flagged = std::mem::take(&mut self.flagged);
         // Walk flagged lines only, except while a window is open: windows need every line
@@ -310,12 +427,20 @@ impl Sink for Scanner<'_> {
             }
             if flagged.get(f) == Some(&i) {
                 f += 1;
-                self.on_line(batch, rec);
+                self.on_line(batch, i);
+                self.rank_line(batch, rec);
             }
             i += 1;
         }
         self.flagged = flagged;
         self.record_tails(batch);
+        self.carry.clear();
+        let from = batch.lines.len().saturating_sub(CARRY);
+        self.carry.extend(
+            batch.lines[from..]
+                .iter()
+                .map(|r| (r.step, r.number, lossy(batch.text(r)), r.flags)),
+        );
         self.prune(steps);
     }
 }
@@ -342,7 +467,7 @@ fn push_candidate(cands: &mut Vec<Candidate>, line: u64, rank: u8, text: &[u8]) 
     }
 }
 
-fn push_capture(out: &mut Vec<(&'static str, String)>, name: &str, value: &[u8]) {
+pub(crate) fn push_capture(out: &mut Vec<(&'static str, String)>, name: &str, value: &[u8]) {
     let Some(name) = buildmedic_kb::ENTITY_NAMES.iter().find(|n| **n == name) else {
         return;
     };

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use regex::bytes::Regex;
+use crate::lazy::LazyRegex;
 
 /// Where an entry came from: shipped with buildmedic or a user file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +31,9 @@ pub struct Entry {
     pub explains: Vec<String>,
     /// Words used for a placeholder when the log gave no value (`package = "the package"`).
     pub placeholders: BTreeMap<String, String>,
+    /// Literal text of lines that look like errors but are not (pip's resolver notice, git's
+    /// version probe): such lines are never candidate error lines.
+    pub benign: Vec<String>,
     pub signatures: Vec<SignatureDef>,
     pub fixtures: Vec<Fixture>,
     pub origin: Origin,
@@ -56,14 +59,14 @@ pub struct SignatureDef {
     /// Source of [`SignatureDef::regex`], for documentation.
     pub pattern: String,
     /// Matched against one cleaned line. Named groups capture entities.
-    pub regex: Regex,
+    pub regex: LazyRegex,
     /// Literals one of which every match contains: the prefilter looks for these.
     pub triggers: Vec<Vec<u8>>,
     /// How specific the message is, 0..=1: ~0.95 a unique tool error, ~0.5 a generic error,
     /// ~0.2 a wrapper that only says something failed.
     pub weight: f32,
     /// The line must not also match this (near misses on the same line).
-    pub unless: Option<Regex>,
+    pub unless: Option<LazyRegex>,
     /// The failing step's command must mention one of these tools (when a command is known).
     pub tools: Vec<String>,
     /// The failing step's exit code must be one of these.
@@ -73,6 +76,9 @@ pub struct SignatureDef {
     /// Lines after the match to capture more entities from (a package list).
     pub window: Option<Window>,
     pub scope: Scope,
+    /// Matched only against the last line of a step at the end of the log ("the log stops
+    /// while ..."), never during the scan: no trigger needed, no cost per line.
+    pub tail: bool,
     /// Line of the `[[signature]]` table in its file, for error messages.
     pub line: usize,
 }
@@ -80,7 +86,7 @@ pub struct SignatureDef {
 impl SignatureDef {
     /// Named capture groups that are entity names.
     pub fn entity_groups(&self) -> impl Iterator<Item = &str> {
-        self.regex.capture_names().flatten()
+        self.regex.capture_names()
     }
 }
 
@@ -102,15 +108,19 @@ impl Near {
     }
 }
 
-/// Multi-line capture after an anchor: up to `after` lines, each matched against `capture`,
-/// stopping at the first line that matches `stop`. Linear: every line is looked at once.
+/// Multi-line capture around an anchor: up to `after` lines after it and `before` lines
+/// before it (same step), each matched against `capture`, stopping at the first line that
+/// matches `stop`. Linear: every line is looked at once.
 #[derive(Debug, Clone)]
 pub struct Window {
     pub after: u32,
-    pub capture: Regex,
-    pub stop: Option<Regex>,
+    pub before: u32,
+    pub capture: LazyRegex,
+    pub stop: Option<LazyRegex>,
     /// Blank lines end the window unless this is set (conda prints blank lines around lists).
     pub skip_blank: bool,
+    /// The match only counts if the window captured at least one line.
+    pub require: bool,
 }
 
 /// What a fixture log must produce.
@@ -143,10 +153,18 @@ impl Entry {
         self.fix
             .iter()
             .map(|step| {
-                fill(step, |name, in_code| match entities.get(name).filter(|v| !v.is_empty()) {
-                    Some(values) if in_code => Some(values.iter().take(3).cloned().collect::<Vec<_>>().join(" ")),
-                    Some(values) => Some(join_values(values)),
-                    None => self.placeholders.get(name).cloned().or_else(|| default_placeholder(name)),
+                fill(step, |name, in_code| {
+                    match entities.get(name).filter(|v| !v.is_empty()) {
+                        Some(values) if in_code => {
+                            Some(values.iter().take(3).cloned().collect::<Vec<_>>().join(" "))
+                        }
+                        Some(values) => Some(join_values(values)),
+                        None => self
+                            .placeholders
+                            .get(name)
+                            .cloned()
+                            .or_else(|| default_placeholder(name)),
+                    }
                 })
             })
             .collect()
@@ -234,7 +252,10 @@ mod tests {
 
     #[test]
     fn values_are_capped() {
-        let v: Vec<String> = ["a", "b", "c", "d", "e"].iter().map(|s| s.to_string()).collect();
+        let v: Vec<String> = ["a", "b", "c", "d", "e"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         assert_eq!(join_values(&v), "`a`, `b`, `c` (and 2 more)");
     }
 }

@@ -17,6 +17,7 @@
 //! This crate owns the schema and validation; it does not match logs (`buildmedic-engine`).
 
 mod entry;
+mod lazy;
 mod literals;
 mod load;
 
@@ -24,7 +25,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 pub use entry::{Entry, Expect, Fixture, Near, Origin, Scope, SignatureDef, Window};
-pub use load::KbError;
+pub use lazy::LazyRegex;
+pub use load::{KbError, MAX_BEFORE};
 
 /// The build-failure kind ids of `spec/kinds.md`, in its order. Output uses exactly these.
 pub const KIND_IDS: &[&str] = &[
@@ -130,8 +132,17 @@ impl KnowledgeBase {
 
     /// Adds or replaces one entry written as TOML (an inline `[[diagnose.kind]]` table of
     /// `buildmedic.toml`, already serialised back to TOML by the caller, or a file's text).
-    pub fn load_inline(&mut self, toml_text: &str, path: &std::path::Path) -> Result<String, KbError> {
-        let entry = load::parse_entry(toml_text, path, Origin::File(path.to_path_buf()), Vec::new())?;
+    pub fn load_inline(
+        &mut self,
+        toml_text: &str,
+        path: &std::path::Path,
+    ) -> Result<String, KbError> {
+        let entry = load::parse_entry(
+            toml_text,
+            path,
+            Origin::File(path.to_path_buf()),
+            Vec::new(),
+        )?;
         let kind = entry.kind.clone();
         self.insert(entry);
         self.validate_links()?;
@@ -147,7 +158,11 @@ impl KnowledgeBase {
         for e in self.entries.values() {
             for k in &e.explains {
                 if !self.entries.contains_key(k) && !KIND_IDS.contains(&k.as_str()) {
-                    return Err(KbError::at(&e.path, e.explains_line, format!("`explains` names unknown kind `{k}`")));
+                    return Err(KbError::at(
+                        &e.path,
+                        e.explains_line,
+                        format!("`explains` names unknown kind `{k}`"),
+                    ));
                 }
             }
             for s in &e.signatures {
@@ -161,9 +176,38 @@ impl KnowledgeBase {
                         return Err(KbError::at(
                             &e.path,
                             s.line,
-                            format!("signature `{}`: `near` names unknown signature `{kind}/{id}`", s.id),
+                            format!(
+                                "signature `{}`: `near` names unknown signature `{kind}/{id}`",
+                                s.id
+                            ),
                         ));
                     }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Compiles every regex now (they are otherwise compiled on first use) and reports the
+    /// first that cannot be, with its place.
+    pub fn compile_all(&self) -> Result<(), KbError> {
+        for e in self.entries.values() {
+            for s in &e.signatures {
+                let window = s
+                    .window
+                    .iter()
+                    .flat_map(|w| std::iter::once(&w.capture).chain(w.stop.as_ref()));
+                for r in std::iter::once(&s.regex)
+                    .chain(s.unless.as_ref())
+                    .chain(window)
+                {
+                    r.compile().map_err(|m| {
+                        KbError::at(
+                            &e.path,
+                            s.line,
+                            format!("signature `{}`: pattern `{}`: {m}", s.id, r.as_str()),
+                        )
+                    })?;
                 }
             }
         }

@@ -3,11 +3,11 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use regex::bytes::{Regex, RegexBuilder};
 use serde::Deserialize;
 use toml::Spanned;
 
 use crate::entry::{Entry, Expect, Fixture, Near, Origin, Scope, SignatureDef, Window};
+use crate::lazy::LazyRegex;
 use crate::{ENTITY_NAMES, literals};
 
 /// A knowledge-base file that cannot be used, with the place and the reason.
@@ -45,10 +45,10 @@ impl KbError {
     }
 }
 
-/// Regexes are size-limited so a user rule cannot make matching explode.
-const REGEX_SIZE_LIMIT: usize = 1 << 20;
 /// Windows look at most this many lines after their anchor.
 const MAX_WINDOW: u32 = 200;
+/// ... and at most this many before it (the scanner keeps that many lines of context).
+pub const MAX_BEFORE: u32 = 32;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -70,6 +70,8 @@ struct RawEntry {
     explains: Option<Spanned<Vec<String>>>,
     #[serde(default)]
     placeholders: BTreeMap<String, String>,
+    #[serde(default)]
+    benign: Vec<String>,
     #[serde(default)]
     signature: Vec<Spanned<RawSignature>>,
     #[serde(default)]
@@ -98,6 +100,8 @@ struct RawSignature {
     scope: Option<String>,
     #[serde(default)]
     case_insensitive: bool,
+    #[serde(default)]
+    tail: bool,
 }
 
 #[derive(Deserialize)]
@@ -117,12 +121,17 @@ struct RawNear {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawWindow {
+    #[serde(default)]
     after: u32,
+    #[serde(default)]
+    before: u32,
     capture: String,
     #[serde(default)]
     stop: Option<String>,
     #[serde(default)]
     skip_blank: bool,
+    #[serde(default)]
+    require: bool,
 }
 
 #[derive(Deserialize)]
@@ -139,7 +148,12 @@ fn line_col(text: &str, at: usize) -> (usize, usize) {
     let at = at.min(text.len());
     let before = &text.as_bytes()[..at];
     let line = before.iter().filter(|b| **b == b'\n').count() + 1;
-    let col = at - before.iter().rposition(|b| *b == b'\n').map_or(0, |p| p + 1) + 1;
+    let col = at
+        - before
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |p| p + 1)
+        + 1;
     (line, col)
 }
 
@@ -164,19 +178,40 @@ pub(crate) fn parse_entry(
     let kind = raw.kind.get_ref().clone();
     let kind_line = line_of(raw.kind.span());
     if !is_kebab(&kind) {
-        return Err(err(kind_line, format!("kind `{kind}` must be a kebab-case id")));
+        return Err(err(
+            kind_line,
+            format!("kind `{kind}` must be a kebab-case id"),
+        ));
     }
     if origin == Origin::Builtin && !crate::KIND_IDS.contains(&kind.as_str()) {
-        return Err(err(kind_line, format!("built-in kind `{kind}` is not in spec/kinds.md")));
+        return Err(err(
+            kind_line,
+            format!("built-in kind `{kind}` is not in spec/kinds.md"),
+        ));
     }
-    if let Some(dir) = path.parent().and_then(Path::file_name).and_then(|n| n.to_str()) {
+    if let Some(dir) = path
+        .parent()
+        .and_then(Path::file_name)
+        .and_then(|n| n.to_str())
+    {
         if path.file_name().is_some_and(|f| f == "kind.toml") && dir != kind {
-            return Err(err(kind_line, format!("kind `{kind}` lives in folder `{dir}`: the folder must be named after the kind")));
+            return Err(err(
+                kind_line,
+                format!(
+                    "kind `{kind}` lives in folder `{dir}`: the folder must be named after the kind"
+                ),
+            ));
         }
     }
     for name in raw.placeholders.keys() {
         if !ENTITY_NAMES.contains(&name.as_str()) {
-            return Err(err(1, format!("placeholder `{name}` is not an entity name ({})", ENTITY_NAMES.join(", "))));
+            return Err(err(
+                1,
+                format!(
+                    "placeholder `{name}` is not an entity name ({})",
+                    ENTITY_NAMES.join(", ")
+                ),
+            ));
         }
     }
 
@@ -192,8 +227,9 @@ pub(crate) fn parse_entry(
         if !(0.0..=1.0).contains(&s.weight) {
             return Err(serr(format!("weight {} is outside 0..=1", s.weight)));
         }
-        let regex = compile(&s.pattern, s.case_insensitive).map_err(|m| serr(format!("pattern: {m}")))?;
-        for name in regex.capture_names().flatten() {
+        let (regex, hir) = LazyRegex::parse(&s.pattern, s.case_insensitive)
+            .map_err(|m| serr(format!("pattern: {m}")))?;
+        for name in regex.capture_names() {
             if !ENTITY_NAMES.contains(&name) {
                 return Err(serr(format!(
                     "capture group `{name}` is not an entity name ({})",
@@ -207,7 +243,7 @@ pub(crate) fn parse_entry(
             None if s.case_insensitive => {
                 return Err(serr("case-insensitive patterns need `trigger = [...]` with the case variants to look for".into()));
             }
-            None => literals::required_literals(&s.pattern).ok_or_else(|| {
+            None => literals::required_literals_of(&hir).ok_or_else(|| {
                 serr(format!(
                     "cannot derive a trigger literal of at least {} bytes from the pattern; add `trigger = \"...\"` with a literal every match contains",
                     literals::MIN_TRIGGER
@@ -215,7 +251,10 @@ pub(crate) fn parse_entry(
             })?,
         };
         if triggers.is_empty() || triggers.iter().any(|t| t.len() < literals::MIN_TRIGGER) {
-            return Err(serr(format!("every trigger needs at least {} bytes", literals::MIN_TRIGGER)));
+            return Err(serr(format!(
+                "every trigger needs at least {} bytes",
+                literals::MIN_TRIGGER
+            )));
         }
         let unless = s
             .unless
@@ -225,13 +264,19 @@ pub(crate) fn parse_entry(
         let window = match &s.window {
             None => None,
             Some(w) => {
-                if w.after == 0 || w.after > MAX_WINDOW {
-                    return Err(serr(format!("window.after must be 1..={MAX_WINDOW}")));
+                if w.after > MAX_WINDOW || w.before > MAX_BEFORE || (w.after == 0 && w.before == 0)
+                {
+                    return Err(serr(format!(
+                        "window needs `after` (1..={MAX_WINDOW}) and/or `before` (1..={MAX_BEFORE}) lines"
+                    )));
                 }
-                let capture = compile(&w.capture, false).map_err(|m| serr(format!("window.capture: {m}")))?;
-                for name in capture.capture_names().flatten() {
+                let capture =
+                    compile(&w.capture, false).map_err(|m| serr(format!("window.capture: {m}")))?;
+                for name in capture.capture_names() {
                     if !ENTITY_NAMES.contains(&name) {
-                        return Err(serr(format!("window capture group `{name}` is not an entity name")));
+                        return Err(serr(format!(
+                            "window capture group `{name}` is not an entity name"
+                        )));
                     }
                 }
                 let stop = w
@@ -240,7 +285,9 @@ pub(crate) fn parse_entry(
                     .map(|p| compile(p, false).map_err(|m| serr(format!("window.stop: {m}"))))
                     .transpose()?;
                 Some(Window {
+                    require: w.require,
                     after: w.after,
+                    before: w.before,
                     capture,
                     stop,
                     skip_blank: w.skip_blank,
@@ -250,7 +297,11 @@ pub(crate) fn parse_entry(
         let scope = match s.scope.as_deref() {
             None | Some("anywhere") => Scope::Anywhere,
             Some("failing-step") => Scope::FailingStep,
-            Some(other) => return Err(serr(format!("scope `{other}` is not `anywhere` or `failing-step`"))),
+            Some(other) => {
+                return Err(serr(format!(
+                    "scope `{other}` is not `anywhere` or `failing-step`"
+                )));
+            }
         };
         signatures.push(SignatureDef {
             id: s.id.clone(),
@@ -267,11 +318,24 @@ pub(crate) fn parse_entry(
             }),
             window,
             scope,
+            tail: s.tail,
             line,
         });
     }
+    if let Some(b) = raw.benign.iter().find(|b| b.len() < literals::MIN_TRIGGER) {
+        return Err(err(
+            kind_line,
+            format!(
+                "benign literal `{b}` is shorter than {} bytes",
+                literals::MIN_TRIGGER
+            ),
+        ));
+    }
     if signatures.is_empty() && kind != crate::UNKNOWN {
-        return Err(err(kind_line, format!("kind `{kind}` has no [[signature]]")));
+        return Err(err(
+            kind_line,
+            format!("kind `{kind}` has no [[signature]]"),
+        ));
     }
 
     let mut files: BTreeMap<String, Vec<u8>> = fixture_files.into_iter().collect();
@@ -285,10 +349,18 @@ pub(crate) fn parse_entry(
             "absent" => Expect::Absent,
             "succeeded" => Expect::Succeeded,
             other => {
-                return Err(err(line, format!("fixture `{}`: expect `{other}` is not one of primary, not-primary, absent, succeeded", f.file)));
+                return Err(err(
+                    line,
+                    format!(
+                        "fixture `{}`: expect `{other}` is not one of primary, not-primary, absent, succeeded",
+                        f.file
+                    ),
+                ));
             }
         };
-        let bytes = files.remove(&f.file).ok_or_else(|| err(line, format!("fixture file `{}` does not exist", f.file)))?;
+        let bytes = files
+            .remove(&f.file)
+            .ok_or_else(|| err(line, format!("fixture file `{}` does not exist", f.file)))?;
         fixtures.push(Fixture {
             file: f.file.clone(),
             bytes,
@@ -297,7 +369,10 @@ pub(crate) fn parse_entry(
         });
     }
     if let Some(orphan) = files.keys().next() {
-        return Err(err(1, format!("fixture file `{orphan}` has no [[fixture]] entry saying what it must produce")));
+        return Err(err(
+            1,
+            format!("fixture file `{orphan}` has no [[fixture]] entry saying what it must produce"),
+        ));
     }
 
     let (explains, explains_line) = match &raw.explains {
@@ -319,6 +394,7 @@ pub(crate) fn parse_entry(
         explains,
         explains_line,
         placeholders: raw.placeholders,
+        benign: raw.benign,
         signatures,
         fixtures,
         origin,
@@ -326,19 +402,16 @@ pub(crate) fn parse_entry(
     })
 }
 
-fn compile(pattern: &str, case_insensitive: bool) -> Result<Regex, String> {
-    RegexBuilder::new(pattern)
-        .case_insensitive(case_insensitive)
-        .size_limit(REGEX_SIZE_LIMIT)
-        .build()
-        .map_err(|e| e.to_string().lines().last().unwrap_or_default().trim().to_string())
+fn compile(pattern: &str, case_insensitive: bool) -> Result<LazyRegex, String> {
+    LazyRegex::new(pattern, case_insensitive)
 }
 
 fn is_kebab(s: &str) -> bool {
     !s.is_empty()
         && !s.starts_with('-')
         && !s.ends_with('-')
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 pub(crate) fn load_dir(dir: &Path) -> Result<Vec<Entry>, KbError> {
@@ -373,7 +446,10 @@ pub(crate) fn load_dir(dir: &Path) -> Result<Vec<Entry>, KbError> {
         };
         let bytes = std::fs::read(&toml_path).map_err(io(&toml_path))?;
         let text = String::from_utf8(bytes).map_err(|e| {
-            let (line, column) = line_col(&String::from_utf8_lossy(e.as_bytes()), e.utf8_error().valid_up_to());
+            let (line, column) = line_col(
+                &String::from_utf8_lossy(e.as_bytes()),
+                e.utf8_error().valid_up_to(),
+            );
             KbError::Invalid {
                 path: toml_path.clone(),
                 line,
@@ -390,13 +466,24 @@ pub(crate) fn load_dir(dir: &Path) -> Result<Vec<Entry>, KbError> {
                 .collect();
             files.sort();
             for f in files {
-                let name = format!("fixtures/{}", f.file_name().map(|n| n.to_string_lossy()).unwrap_or_default());
+                let name = format!(
+                    "fixtures/{}",
+                    f.file_name()
+                        .map(|n| n.to_string_lossy())
+                        .unwrap_or_default()
+                );
                 fixtures.push((name, std::fs::read(&f).map_err(io(&f))?));
             }
         } else if toml_path.parent() == Some(dir) {
             // Flat layout: fixtures named in the file are relative to the directory.
-            let raw: toml::Value = toml::from_str(&text).unwrap_or(toml::Value::Table(Default::default()));
-            for f in raw.get("fixture").and_then(|v| v.as_array()).into_iter().flatten() {
+            let raw: toml::Value =
+                toml::from_str(&text).unwrap_or(toml::Value::Table(Default::default()));
+            for f in raw
+                .get("fixture")
+                .and_then(|v| v.as_array())
+                .into_iter()
+                .flatten()
+            {
                 if let Some(file) = f.get("file").and_then(|v| v.as_str()) {
                     let fp = dir.join(file);
                     if let Ok(bytes) = std::fs::read(&fp) {
@@ -405,7 +492,12 @@ pub(crate) fn load_dir(dir: &Path) -> Result<Vec<Entry>, KbError> {
                 }
             }
         }
-        entries.push(parse_entry(&text, &toml_path, Origin::File(toml_path.clone()), fixtures)?);
+        entries.push(parse_entry(
+            &text,
+            &toml_path,
+            Origin::File(toml_path.clone()),
+            fixtures,
+        )?);
     }
     Ok(entries)
 }
@@ -427,18 +519,32 @@ weight = 0.9
 "#;
 
     fn parse(text: &str) -> Result<Entry, KbError> {
-        parse_entry(text, Path::new("rules/custom.toml"), Origin::File("rules/custom.toml".into()), vec![])
+        parse_entry(
+            text,
+            Path::new("rules/custom.toml"),
+            Origin::File("rules/custom.toml".into()),
+            vec![],
+        )
     }
 
     #[test]
     fn a_good_entry_loads_with_derived_triggers() {
         let e = parse(GOOD).unwrap();
         assert_eq!(e.kind, "custom-proxy");
-        assert_eq!(e.signatures[0].triggers, vec![b"Blocked by proxy: ".to_vec()]);
+        assert_eq!(
+            e.signatures[0].triggers,
+            vec![b"Blocked by proxy: ".to_vec()]
+        );
         let mut ents = BTreeMap::new();
         ents.insert("host".to_string(), vec!["pypi.org".to_string()]);
-        assert_eq!(e.render_fix(&ents), vec!["Allow `pypi.org` through the proxy"]);
-        assert_eq!(e.render_fix(&BTreeMap::new()), vec!["Allow the host through the proxy"]);
+        assert_eq!(
+            e.render_fix(&ents),
+            vec!["Allow `pypi.org` through the proxy"]
+        );
+        assert_eq!(
+            e.render_fix(&BTreeMap::new()),
+            vec!["Allow the host through the proxy"]
+        );
     }
 
     fn message(text: &str) -> String {
@@ -449,7 +555,10 @@ weight = 0.9
     fn errors_name_file_line_and_problem() {
         let bad_regex = GOOD.replace(r"(?P<host>\S+)", r"(?P<host>\S+");
         let m = message(&bad_regex);
-        assert!(m.starts_with("rules/custom.toml:7:1: signature `blocked`: pattern:"), "{m}");
+        assert!(
+            m.starts_with("rules/custom.toml:7:1: signature `blocked`: pattern:"),
+            "{m}"
+        );
 
         let bad_group = GOOD.replace("?P<host>", "?P<hostname>");
         assert!(message(&bad_group).contains("capture group `hostname` is not an entity name"));
@@ -467,13 +576,19 @@ weight = 0.9
         let heavy = GOOD.replace("0.9", "1.5");
         assert!(message(&heavy).contains("weight 1.5 is outside"));
 
-        let missing_fixture = format!("{GOOD}\n[[fixture]]\nfile = \"fixtures/x.log\"\nexpect = \"primary\"\n");
+        let missing_fixture =
+            format!("{GOOD}\n[[fixture]]\nfile = \"fixtures/x.log\"\nexpect = \"primary\"\n");
         assert!(message(&missing_fixture).contains("fixture file `fixtures/x.log` does not exist"));
     }
 
     #[test]
     fn builtin_ids_are_checked() {
-        let e = parse_entry(GOOD, Path::new("knowledge/custom-proxy/kind.toml"), Origin::Builtin, vec![]);
+        let e = parse_entry(
+            GOOD,
+            Path::new("knowledge/custom-proxy/kind.toml"),
+            Origin::Builtin,
+            vec![],
+        );
         assert!(e.unwrap_err().to_string().contains("not in spec/kinds.md"));
     }
 

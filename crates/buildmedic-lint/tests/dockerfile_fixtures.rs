@@ -284,3 +284,19 @@ fn secrets_are_not_echoed() {
         assert!(!text.contains("S3cretPassw0rd"), "{text}");
     }
 }
+
+/// A UTF-16 Dockerfile is reported once, as `utf8-decode` (by the framework), and not drowned
+/// in "unknown instruction" noise from the parser.
+#[test]
+fn utf16_dockerfile_is_one_finding() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("Dockerfile");
+    let mut bytes = vec![0xFF, 0xFE];
+    for unit in "FROM python:3.11\r\nRUN pip install numpy\r\n".encode_utf16() {
+        bytes.extend_from_slice(&unit.to_le_bytes());
+    }
+    std::fs::write(&path, bytes).expect("write");
+    let report = lint(&path);
+    let checks: Vec<&str> = report.diagnostics.iter().map(|d| d.check).collect();
+    assert_eq!(checks, ["utf8-decode"], "{:?}", report.diagnostics);
+}

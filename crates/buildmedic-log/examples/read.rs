@@ -11,7 +11,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         summary.bytes,
         summary.steps.len(),
         summary.format_name(),
-        summary.failing_step.and_then(|i| summary.step(i)).map(|s| &s.command)
+        summary
+            .failing_step
+            .and_then(|i| summary.step(i))
+            .map(|s| &s.command)
     );
     Ok(())
 }

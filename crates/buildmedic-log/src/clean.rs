@@ -44,6 +44,17 @@ fn strip_segment(buf: &mut [u8], start: usize, end: usize) -> usize {
         let b = buf[r];
         match b {
             0x1b => r = skip_escape(buf, r, end),
+            // Logs copied through tools that replaced ESC with U+FFFD: `\u{fffd}[91m`.
+            0xef if buf[r..end].starts_with(b"\xef\xbf\xbd[") => {
+                let after = skip_escape(buf, r + 2, end);
+                if after > r + 4 && buf[after - 1].is_ascii_alphabetic() {
+                    r = after;
+                } else {
+                    buf[w] = b;
+                    w += 1;
+                    r += 1;
+                }
+            }
             b'\t' => {
                 buf[w] = b;
                 w += 1;
@@ -131,12 +142,18 @@ mod tests {
             clean(b"\r\x1b[2K  10%\r\x1b[2K  50%\r\x1b[2K 100% done"),
             " 100% done"
         );
-        assert_eq!(clean(b"Downloading 10%\rDownloading 100%"), "Downloading 100%");
+        assert_eq!(
+            clean(b"Downloading 10%\rDownloading 100%"),
+            "Downloading 100%"
+        );
     }
 
     #[test]
     fn trailing_carriage_return_does_not_blank_the_line() {
-        assert_eq!(clean(b"E: Unable to locate package foo\r"), "E: Unable to locate package foo");
+        assert_eq!(
+            clean(b"E: Unable to locate package foo\r"),
+            "E: Unable to locate package foo"
+        );
         assert_eq!(clean(b"text\r\x1b[2K\r"), "text");
     }
 
@@ -145,6 +162,18 @@ mod tests {
         assert_eq!(clean(b"\x1b]0;title\x07after"), "after");
         assert_eq!(clean(b"\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\"), "link");
         assert_eq!(clean(b"\x1b(Bplain"), "plain");
+    }
+
+    #[test]
+    fn mangled_escapes_are_removed() {
+        assert_eq!(
+            clean("\u{fffd}[91m/bin/sh: 1: cannot open x\u{fffd}[0m".as_bytes()),
+            "/bin/sh: 1: cannot open x"
+        );
+        assert_eq!(
+            clean("keep \u{fffd} alone".as_bytes()),
+            "keep \u{fffd} alone"
+        );
     }
 
     #[test]

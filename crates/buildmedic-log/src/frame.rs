@@ -146,6 +146,75 @@ pub fn strip_timestamp(s: &[u8]) -> Option<(usize, Wrapper)> {
     Some((content, wrapper))
 }
 
+/// Jenkins' timestamper plugin: `HH:MM:SS ` or `[HH:MM:SS] ` (optionally with fractions).
+pub fn strip_time_of_day(s: &[u8]) -> Option<usize> {
+    let bracket = s.first() == Some(&b'[');
+    let mut i = usize::from(bracket);
+    i = digits(s, i, 2, 2)?;
+    i = byte(s, i, b':')?;
+    i = digits(s, i, 2, 2)?;
+    i = byte(s, i, b':')?;
+    i = digits(s, i, 2, 2)?;
+    if matches!(s.get(i), Some(b'.' | b',')) {
+        i = digits(s, i + 1, 1, 9)?;
+    }
+    if bracket {
+        i = byte(s, i, b']')?;
+    }
+    match s.get(i) {
+        Some(b' ') => Some(skip_spaces(s, i)),
+        None => Some(i),
+        _ => None,
+    }
+}
+
+/// Where the command starts on a line that shows a shell prompt or a CI system echoing the
+/// command it runs: `$ cmd`, `# cmd`, `+ cmd` (set -x), `user@host:~/dir$ cmd`,
+/// `(base) $ cmd`, `PS C:\dir> cmd`, `C:\dir>cmd`, `[command]cmd` (GitHub Actions),
+/// `Running command cmd` (CodeBuild). `None` for other lines.
+pub fn prompt_command(s: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    // A conda environment marker before the prompt: `(base) $ conda install ...`.
+    if s.first() == Some(&b'(') {
+        let close = memchr::memchr(b')', &s[..s.len().min(64)])?;
+        at = close + 1;
+        if s.get(at) != Some(&b' ') {
+            return None;
+        }
+        at += 1;
+    }
+    let rest = &s[at..];
+    let cmd = if rest.starts_with(b"[command]") {
+        at + 9
+    } else if rest.starts_with(b"Running command ") {
+        at + 16
+    } else if rest.starts_with(b"PS ") && rest.get(4) == Some(&b':') {
+        at + memchr::memchr(b'>', &rest[..rest.len().min(256)])? + 1
+    } else if rest.len() > 3 && rest[0].is_ascii_alphabetic() && rest[1] == b':' && rest[2] == b'\\'
+    {
+        at + memchr::memchr(b'>', &rest[..rest.len().min(256)])? + 1
+    } else if matches!(rest.first(), Some(b'$' | b'+' | b'#')) && rest.get(1) == Some(&b' ') {
+        at + 2
+    } else {
+        // `user@host:~/dir$ cmd` / `root@abc:/app# cmd`
+        let sp = memchr::memchr(b' ', &rest[..rest.len().min(128)])?;
+        let token = &rest[..sp];
+        if token.len() < 3
+            || !matches!(token.last(), Some(b'$' | b'#'))
+            || memchr::memchr(b'@', token).is_none()
+        {
+            return None;
+        }
+        at + sp + 1
+    };
+    let cmd = skip_spaces(s, cmd);
+    // The command must start like one: a letter, a path or `./`; not more prompt noise.
+    match s.get(cmd) {
+        Some(b) if b.is_ascii_alphabetic() || *b == b'/' || *b == b'.' || *b == b'_' => Some(cmd),
+        _ => None,
+    }
+}
+
 /// AWS CodeBuild: `[Container] 2024/01/01 10:00:00.123456 text`.
 pub fn strip_codebuild(s: &[u8]) -> Option<usize> {
     let rest = s.strip_prefix(b"[Container] ")?;
@@ -198,7 +267,9 @@ pub fn strip_elapsed(s: &[u8]) -> Option<usize> {
 fn parse_u32(s: &[u8]) -> Option<u32> {
     let mut v: u32 = 0;
     for &b in s {
-        v = v.checked_mul(10)?.checked_add(u32::from(b.wrapping_sub(b'0')))?;
+        v = v
+            .checked_mul(10)?
+            .checked_add(u32::from(b.wrapping_sub(b'0')))?;
     }
     Some(v)
 }
@@ -419,9 +490,62 @@ mod tests {
     }
 
     #[test]
+    fn jenkins_time_of_day() {
+        let s = b"11:43:59 unknown blob";
+        assert_eq!(&s[strip_time_of_day(s).unwrap()..], b"unknown blob");
+        let s = b"[11:43:59.123] x";
+        assert_eq!(&s[strip_time_of_day(s).unwrap()..], b"x");
+        assert!(strip_time_of_day(b"11:43 x").is_none());
+        assert!(strip_time_of_day(b"12:34:56:78 x").is_none());
+    }
+
+    #[test]
+    fn prompts() {
+        let cmd = |s: &str| prompt_command(s.as_bytes()).map(|i| s[i..].to_string());
+        assert_eq!(
+            cmd("$ docker build -t x ."),
+            Some("docker build -t x .".into())
+        );
+        assert_eq!(
+            cmd("+ pip install -r requirements.txt"),
+            Some("pip install -r requirements.txt".into())
+        );
+        assert_eq!(cmd("# pip install numpy"), Some("pip install numpy".into()));
+        assert_eq!(
+            cmd("(base) PS C:\\work> conda install -c menpo dlib"),
+            Some("conda install -c menpo dlib".into())
+        );
+        assert_eq!(
+            cmd("C:\\Users\\me>docker build ."),
+            Some("docker build .".into())
+        );
+        assert_eq!(cmd("root@4f2a:/app# make"), Some("make".into()));
+        assert_eq!(
+            cmd("user@host:~/src$ ./build.sh"),
+            Some("./build.sh".into())
+        );
+        assert_eq!(
+            cmd("[command]/usr/bin/docker build ."),
+            Some("/usr/bin/docker build .".into())
+        );
+        assert_eq!(
+            cmd("Running command docker build -t app ."),
+            Some("docker build -t app .".into())
+        );
+        assert_eq!(cmd("# 1 is the answer"), None);
+        assert_eq!(cmd("$ "), None);
+        assert_eq!(cmd("Collecting numpy"), None);
+        assert_eq!(cmd("email me@host.com# now"), None);
+        assert_eq!(cmd("(unclosed $ x"), None);
+    }
+
+    #[test]
     fn ci_prefixes() {
         let s = b"[Container] 2024/01/01 10:00:00.123456 Running command docker build .";
-        assert_eq!(&s[strip_codebuild(s).unwrap()..], b"Running command docker build .");
+        assert_eq!(
+            &s[strip_codebuild(s).unwrap()..],
+            b"Running command docker build ."
+        );
         let s = b"Step #2: Step 1/3 : FROM x";
         assert_eq!(&s[strip_cloud_build(s).unwrap()..], b"Step 1/3 : FROM x");
         let s = b"Step #0 - \"build\": #5 [2/3] RUN x";
@@ -449,11 +573,15 @@ mod tests {
             Some(127)
         );
         assert_eq!(
-            exit_code(b"ERROR: process \"/bin/sh -c x\" did not complete successfully: exit code: 137"),
+            exit_code(
+                b"ERROR: process \"/bin/sh -c x\" did not complete successfully: exit code: 137"
+            ),
             Some(137)
         );
         assert_eq!(
-            exit_code(b"Run ID: cj2 failed after 3m33s. Error: failed during run, err: exit status 1"),
+            exit_code(
+                b"Run ID: cj2 failed after 3m33s. Error: failed during run, err: exit status 1"
+            ),
             Some(1)
         );
         assert_eq!(exit_code(b"exit code: -15"), Some(-15));
@@ -464,11 +592,20 @@ mod tests {
     #[test]
     fn failed_commands() {
         let s = "ERROR: failed to solve: process \"/bin/sh -c pip install -r r.txt\" did not complete successfully: exit code: 1";
-        assert_eq!(at(s, failed_command(s.as_bytes()).unwrap()), "pip install -r r.txt");
+        assert_eq!(
+            at(s, failed_command(s.as_bytes()).unwrap()),
+            "pip install -r r.txt"
+        );
         let s = "The command '/bin/sh -c apt-get install -y foo' returned a non-zero code: 100";
-        assert_eq!(at(s, failed_command(s.as_bytes()).unwrap()), "apt-get install -y foo");
+        assert_eq!(
+            at(s, failed_command(s.as_bytes()).unwrap()),
+            "apt-get install -y foo"
+        );
         let s = "executor failed running [/bin/sh -c conda env create -f e.yml]: exit code: 137";
-        assert_eq!(at(s, failed_command(s.as_bytes()).unwrap()), "conda env create -f e.yml");
+        assert_eq!(
+            at(s, failed_command(s.as_bytes()).unwrap()),
+            "conda env create -f e.yml"
+        );
         assert!(failed_command(b"nothing here").is_none());
         assert!(failed_command(b"process \"unterminated").is_none());
     }
@@ -485,7 +622,10 @@ mod tests {
         let s = "[internal] load metadata for docker.io/library/python:3.9";
         let h = bracket_header(s.as_bytes(), 0).unwrap();
         assert_eq!(h.instruction, None);
-        assert_eq!(at(s, h.command), "load metadata for docker.io/library/python:3.9");
+        assert_eq!(
+            at(s, h.command),
+            "load metadata for docker.io/library/python:3.9"
+        );
         assert_eq!(h.index, None);
 
         let s = "Step 3/12 : RUN apt-get update";

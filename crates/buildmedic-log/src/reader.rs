@@ -24,7 +24,7 @@ use std::io::{self, Read};
 
 use crate::frame::{self, Wrapper};
 use crate::steps::{Step, StepId, StepOrigin, StepStatus, lossy_truncated, same_command};
-use crate::{Builder, BuildVerdict, LogSummary, VerdictLine};
+use crate::{BuildVerdict, Builder, LogSummary, VerdictLine};
 
 /// Bytes per batch. Large enough that per-batch costs vanish, small enough for cache and RSS.
 const BUF_SIZE: usize = 1 << 20;
@@ -57,6 +57,9 @@ impl LineRec {
     pub const VERDICT: u8 = 4;
     /// Inside BuildKit's error summary block, which repeats lines of the failed step.
     pub const SUMMARY: u8 = 8;
+    /// A shell prompt or CI echo of a command (`$ docker build .`, `+ pip install x`); see
+    /// [`crate::frame::prompt_command`].
+    pub const PROMPT: u8 = 16;
 
     pub fn is(&self, flag: u8) -> bool {
         self.flags & flag != 0
@@ -199,6 +202,12 @@ impl LogReader {
         let mut specials = std::mem::take(&mut self.specials);
         specials.clear();
         specials.extend(memchr::memchr3_iter(0x1b, b'\r', 0, buf).map(|p| p as u32));
+        // Escapes mangled into U+FFFD by copy-paste (`\u{fffd}[91m`) need cleaning too.
+        let before = specials.len();
+        specials.extend(memchr::memmem::find_iter(buf, "\u{fffd}[").map(|p| p as u32));
+        if specials.len() > before {
+            specials.sort_unstable();
+        }
         let mut special_at = 0usize;
         let mut start = 0usize;
         let total = buf.len();
@@ -246,7 +255,14 @@ impl LogReader {
         }
     }
 
-    fn line(&mut self, buf: &mut [u8], start: usize, end: usize, special: bool, continued: bool) -> LineRec {
+    fn line(
+        &mut self,
+        buf: &mut [u8],
+        start: usize,
+        end: usize,
+        special: bool,
+        continued: bool,
+    ) -> LineRec {
         let mut flags = if continued { LineRec::CONTINUED } else { 0 };
         let mut s = start;
         let mut e = end;
@@ -300,8 +316,8 @@ impl LogReader {
             let l = &buf[s..e];
             let stripped = match l.first() {
                 Some(b'0'..=b'9' | b'[') => frame::strip_timestamp(l)
-                    .map(|(n, w)| (n, w))
-                    .or_else(|| frame::strip_codebuild(l).map(|n| (n, Wrapper::Codebuild))),
+                    .or_else(|| frame::strip_codebuild(l).map(|n| (n, Wrapper::Codebuild)))
+                    .or_else(|| frame::strip_time_of_day(l).map(|n| (n, Wrapper::Timestamps))),
                 Some(b'S') => frame::strip_cloud_build(l).map(|n| (n, Wrapper::CloudBuild)),
                 _ => None,
             };
@@ -346,9 +362,13 @@ impl LogReader {
                     return id;
                 }
             }
-            b'S' if starts(b"Successfully built ") || starts(b"Successfully tagged ") => {
+            // pip also prints `Successfully built numpy`: docker's line names an image id.
+            b'S' if (starts(b"Successfully built ") && is_image_id(&c[19..]))
+                || starts(b"Successfully tagged ") =>
+            {
                 *flags |= LineRec::FRAMING;
                 self.finish_legacy_step();
+                self.current_legacy = None;
                 self.success(c);
             }
             b'S' if starts(b"Sending build context to Docker daemon") => {
@@ -411,7 +431,9 @@ impl LogReader {
                 self.code_frame = 1;
                 return self.last_error_step.unwrap_or(StepId::NONE);
             }
-            b'T' if starts(b"The command ") && frame::find(c, b"returned a non-zero code").is_some() => {
+            b'T' if starts(b"The command ")
+                && frame::find(c, b"returned a non-zero code").is_some() =>
+            {
                 self.builder_legacy = true;
                 self.failure(c, flags);
                 if let Some(i) = self.current_legacy.and_then(StepId::get) {
@@ -437,7 +459,8 @@ impl LogReader {
                 }
             }
             b'E' | b'e' | b'f' => {
-                let lower_start = |p: &[u8]| c.len() >= p.len() && c[..p.len()].eq_ignore_ascii_case(p);
+                let lower_start =
+                    |p: &[u8]| c.len() >= p.len() && c[..p.len()].eq_ignore_ascii_case(p);
                 if lower_start(b"ERROR: failed to solve")
                     || lower_start(b"ERROR: failed to build")
                     || lower_start(b"failed to solve")
@@ -447,11 +470,17 @@ impl LogReader {
                 {
                     self.builder_buildkit |= !lower_start(b"failed to run step ID");
                     self.failure(c, flags);
-                    return self.last_error_step.or(self.current_legacy).unwrap_or(StepId::NONE);
+                    return self
+                        .last_error_step
+                        .or(self.current_legacy)
+                        .unwrap_or(StepId::NONE);
                 }
-                if starts(b"Executing step ID: acb_step") {
+                if starts(b"Executing step ID: ") {
+                    // An ACR task step: whatever legacy build ran before has ended.
                     self.wrappers |= Wrapper::Acr.bit();
                     *flags |= LineRec::FRAMING;
+                    self.finish_legacy_step();
+                    self.current_legacy = None;
                 }
             }
             b'#' if starts(b"##[") => {
@@ -471,6 +500,20 @@ impl LogReader {
                     self.success(c);
                 }
             }
+            b'F' if starts(b"Finished: ") => {
+                // Jenkins' last line.
+                if starts(b"Finished: SUCCESS") {
+                    *flags |= LineRec::FRAMING;
+                    self.success(c);
+                } else if starts(b"Finished: FAILURE") || starts(b"Finished: ABORTED") {
+                    self.failure(c, flags);
+                }
+            }
+            b'B' if starts(b"Build step '")
+                && frame::find(c, b"' marked build as failure").is_some() =>
+            {
+                self.failure(c, flags);
+            }
             b'C' if starts(b"Command did not exit successfully ") => {
                 self.wrappers |= Wrapper::Codebuild.bit();
                 self.failure(c, flags);
@@ -488,12 +531,19 @@ impl LogReader {
         if self.dashes_open && !c.is_empty() {
             self.dashes_open = false;
         }
+        if matches!(first, b'$' | b'+' | b'#' | b'(' | b'[' | b'P' | b'R' | b'A'..=b'Z' | b'a'..=b'z')
+            && frame::prompt_command(c).is_some()
+        {
+            *flags |= LineRec::PROMPT;
+        }
         self.context_step()
     }
 
     /// The step an unframed line belongs to.
     fn context_step(&self) -> StepId {
-        self.error_block.or(self.current_legacy).unwrap_or(StepId::NONE)
+        self.error_block
+            .or(self.current_legacy)
+            .unwrap_or(StepId::NONE)
     }
 
     fn finish_legacy_step(&mut self) {
@@ -505,24 +555,54 @@ impl LogReader {
     }
 
     fn buildkit_line(&mut self, id: u32, c: &[u8], elapsed: bool, flags: &mut u8) -> StepId {
-        let step = match self.buildkit_step(id) {
+        // A vertex id printed again after its step ended belongs to a new build in the same
+        // log (CI jobs often run several): start a new step rather than revive the old one.
+        let reused = self.buildkit_step(id).filter(|s| {
+            s.get().is_some_and(|i| {
+                let st = &self.steps[i];
+                st.status.succeeded() && (elapsed || !is_status_line(c))
+            })
+        });
+        let step = match self.buildkit_step(id).filter(|_| reused.is_none()) {
             Some(s) => s,
             None => {
-                *flags |= LineRec::FRAMING;
-                let header = frame::bracket_header(c, 0).unwrap_or(frame::Header {
+                // Output lines (with an elapsed time) of a step whose header was not seen
+                // (a cut log, a reused id) give the step no description.
+                let header = if elapsed {
+                    None
+                } else {
+                    *flags |= LineRec::FRAMING;
+                    Some(frame::bracket_header(c, 0).unwrap_or(frame::Header {
+                        label: None,
+                        instruction: None,
+                        command: (0, trim_end_len(c)),
+                        index: None,
+                    }))
+                };
+                let header = header.unwrap_or(frame::Header {
                     label: None,
                     instruction: None,
-                    command: (0, trim_end_len(c)),
+                    command: (0, 0),
                     index: None,
                 });
                 let step = self.new_step(StepOrigin::Buildkit, c, &header, Some(id));
                 self.set_buildkit_step(id, step);
-                if let Some((a, b)) = header.label {
-                    self.labels.entry(c[a..b].to_vec()).or_insert(step);
+                if header.label.is_some() {
+                    self.labels
+                        .entry(label_key(c, &header, header.command.1))
+                        .or_insert(step);
+                }
+                if header.command == (0, 0) {
+                    // Not a header: the line is the step's first output and may be a status.
+                    return self.buildkit_status(step, c, elapsed, flags);
                 }
                 return step;
             }
         };
+        self.buildkit_status(step, c, elapsed, flags)
+    }
+
+    fn buildkit_status(&mut self, step: StepId, c: &[u8], elapsed: bool, flags: &mut u8) -> StepId {
         if self.error_block.is_some_and(|b| b == step) {
             *flags |= LineRec::SUMMARY;
         }
@@ -544,6 +624,12 @@ impl LogReader {
                     }
                 } else if c.starts_with(b"ERROR") {
                     *flags |= LineRec::FRAMING;
+                    if st.command.is_empty() {
+                        if let Some((a, b)) = frame::failed_command(c) {
+                            st.command = lossy_truncated(&c[a..b]);
+                            st.instruction.get_or_insert_with(|| "RUN".to_string());
+                        }
+                    }
                     st.status = StepStatus::Failed;
                     st.exit_code = st.exit_code.or_else(|| frame::exit_code(c));
                     st.failed_at.get_or_insert(self.line_no);
@@ -568,11 +654,11 @@ impl LogReader {
         let Some(h) = frame::bracket_header(rest, 0) else {
             return StepId::NONE;
         };
-        let label = h.label.map(|(a, b)| rest[a..b].to_vec()).unwrap_or_default();
+        let cmd_end = strip_duration(rest, h.command.0, h.command.1);
+        let label = label_key(rest, &h, cmd_end);
         let id = match self.labels.get(&label) {
             Some(&id) => id,
             None => {
-                let cmd_end = strip_duration(rest, h.command.0, h.command.1);
                 let h = frame::Header {
                     command: (h.command.0, cmd_end),
                     ..h
@@ -602,7 +688,7 @@ impl LogReader {
         let Some(h) = frame::bracket_header(t, 0) else {
             return StepId::NONE;
         };
-        let label = h.label.map(|(a, b)| t[a..b].to_vec()).unwrap_or_default();
+        let label = label_key(t, &h, h.command.1);
         let id = match self.labels.get(&label) {
             Some(&id) => id,
             None => {
@@ -621,7 +707,13 @@ impl LogReader {
         id
     }
 
-    fn new_step(&mut self, origin: StepOrigin, c: &[u8], h: &frame::Header, buildkit_id: Option<u32>) -> StepId {
+    fn new_step(
+        &mut self,
+        origin: StepOrigin,
+        c: &[u8],
+        h: &frame::Header,
+        buildkit_id: Option<u32>,
+    ) -> StepId {
         if self.steps.len() >= MAX_STEPS {
             self.steps_dropped += 1;
             return StepId::NONE;
@@ -681,9 +773,30 @@ impl LogReader {
                 .steps
                 .iter()
                 .rposition(|s| s.status == StepStatus::Failed && same_command(&s.command, cmd))
-                .or_else(|| self.steps.iter().rposition(|s| same_command(&s.command, cmd)));
+                .or_else(|| {
+                    self.steps
+                        .iter()
+                        .rposition(|s| same_command(&s.command, cmd))
+                });
+            // A failed step that never printed its command (a reused BuildKit id, a cut
+            // log) is the one the verdict names.
+            let found = found.or_else(|| {
+                let unnamed: Vec<usize> = (0..self.steps.len())
+                    .filter(|&i| {
+                        self.steps[i].status == StepStatus::Failed
+                            && self.steps[i].command.is_empty()
+                    })
+                    .collect();
+                (unnamed.len() == 1).then(|| unnamed[0])
+            });
             match found {
                 Some(i) => {
+                    if self.steps[i].command.is_empty() {
+                        self.steps[i].command = cmd.clone();
+                        self.steps[i]
+                            .instruction
+                            .get_or_insert_with(|| "RUN".to_string());
+                    }
                     let st = &mut self.steps[i];
                     st.status = StepStatus::Failed;
                     st.exit_code = st.exit_code.or(*code);
@@ -691,7 +804,11 @@ impl LogReader {
                 }
                 None if !self.steps.iter().any(|s| s.status == StepStatus::Failed) => {
                     // The log shows no step for it (a snippet): reconstruct one.
-                    let instruction = if cmd.starts_with('[') { None } else { Some("RUN".to_string()) };
+                    let instruction = if cmd.starts_with('[') {
+                        None
+                    } else {
+                        Some("RUN".to_string())
+                    };
                     self.steps.push(Step {
                         origin: StepOrigin::FailureLine,
                         index: None,
@@ -716,12 +833,24 @@ impl LogReader {
         let failing_step = failed
             .iter()
             .copied()
-            .find(|&i| named.iter().any(|(_, c, _)| same_command(&self.steps[i].command, c)))
-            .or_else(|| failed.iter().copied().min_by_key(|&i| self.steps[i].failed_at.unwrap_or(u64::MAX)));
+            .find(|&i| {
+                named
+                    .iter()
+                    .any(|(_, c, _)| same_command(&self.steps[i].command, c))
+            })
+            .or_else(|| {
+                failed
+                    .iter()
+                    .copied()
+                    .min_by_key(|&i| self.steps[i].failed_at.unwrap_or(u64::MAX))
+            });
         if let Some(i) = failing_step {
             let st = &mut self.steps[i];
             if st.exit_code.is_none() {
-                st.exit_code = self.failures.iter().find_map(|f| f.exit_code.filter(|c| *c != 0));
+                st.exit_code = self
+                    .failures
+                    .iter()
+                    .find_map(|f| f.exit_code.filter(|c| *c != 0));
             }
         }
         let last_running = self
@@ -731,7 +860,9 @@ impl LogReader {
             .filter(|(_, s)| s.status == StepStatus::Running)
             .max_by_key(|(_, s)| s.last_line)
             .map(|(i, _)| i);
-        let builder = if self.builder_buildkit && (!self.builder_legacy || self.buildkit_failed(failing_step)) {
+        let builder = if self.builder_buildkit
+            && (!self.builder_legacy || self.buildkit_failed(failing_step))
+        {
             Builder::Buildkit
         } else if self.builder_legacy {
             Builder::Legacy
@@ -764,8 +895,29 @@ impl LogReader {
     }
 
     fn buildkit_failed(&self, failing: Option<usize>) -> bool {
-        failing.is_some_and(|i| matches!(self.steps[i].origin, StepOrigin::Buildkit | StepOrigin::BuildkitTty))
+        failing.is_some_and(|i| {
+            matches!(
+                self.steps[i].origin,
+                StepOrigin::Buildkit | StepOrigin::BuildkitTty
+            )
+        })
     }
+}
+
+/// `DONE 1.2s`, `CACHED`, `CANCELED`, `ERROR: ...`: lines BuildKit prints about a vertex
+/// after its output.
+fn is_status_line(c: &[u8]) -> bool {
+    c.starts_with(b"DONE")
+        || c.starts_with(b"CACHED")
+        || c.starts_with(b"CANCELED")
+        || c.starts_with(b"ERROR")
+}
+
+/// A docker image id as the legacy builder prints it (12 or 64 hex digits, maybe `sha256:`).
+fn is_image_id(s: &[u8]) -> bool {
+    let s = s.strip_prefix(b"sha256:").unwrap_or(s);
+    let n = s.iter().take_while(|b| b.is_ascii_hexdigit()).count();
+    n >= 12 && s[n..].iter().all(u8::is_ascii_whitespace)
 }
 
 fn trim_start(c: &[u8]) -> &[u8] {
@@ -774,7 +926,27 @@ fn trim_start(c: &[u8]) -> &[u8] {
 }
 
 fn trim_end_len(c: &[u8]) -> usize {
-    c.len() - c.iter().rev().take_while(|b| b.is_ascii_whitespace()).count()
+    c.len()
+        - c.iter()
+            .rev()
+            .take_while(|b| b.is_ascii_whitespace())
+            .count()
+}
+
+/// How tty lines refer to a step: `[3/7]` is unique; `[internal]` is shared by several
+/// steps, so those are told apart by their description too. Descriptions can be cut short
+/// by the terminal width, so only their start is used.
+fn label_key(c: &[u8], h: &frame::Header, cmd_end: usize) -> Vec<u8> {
+    let Some((a, b)) = h.label else {
+        return Vec::new();
+    };
+    let mut key = c[a..b].to_vec();
+    if h.index.is_none() {
+        let cmd = &c[h.command.0..cmd_end.max(h.command.0)];
+        key.push(b' ');
+        key.extend_from_slice(&cmd[..cmd.len().min(24)]);
+    }
+    key
 }
 
 /// Drops a trailing BuildKit duration column (`   12.3s`) from a tty progress line.
@@ -784,7 +956,9 @@ fn strip_duration(c: &[u8], start: usize, end: usize) -> usize {
         let tail = &s[sp + 1..];
         if tail.len() >= 2
             && tail.ends_with(b"s")
-            && tail[..tail.len() - 1].iter().all(|b| b.is_ascii_digit() || *b == b'.')
+            && tail[..tail.len() - 1]
+                .iter()
+                .all(|b| b.is_ascii_digit() || *b == b'.')
         {
             return start + trim_end_len(&s[..sp]);
         }
@@ -798,7 +972,11 @@ fn strip_duration(c: &[u8], start: usize, end: usize) -> usize {
 fn drop_overwritten_progress(buf: &mut [u8]) -> Option<usize> {
     let first_cr = memchr::memchr(b'\r', buf)?;
     let last_cr = memchr::memrchr(b'\r', buf)?;
-    let head = if first_cr <= KEEP_BEFORE_CR { first_cr } else { 0 };
+    let head = if first_cr <= KEEP_BEFORE_CR {
+        first_cr
+    } else {
+        0
+    };
     // Need to free a meaningful amount, or the buffer would stay full forever.
     if last_cr <= head + BUF_SIZE / 4 {
         return None;

@@ -1,8 +1,8 @@
 //! The reader on small logs of every framing, and on hostile bytes.
 
 use buildmedic_log::{
-    Batch, BuildVerdict, Builder, LineRec, LogSummary, Sink, Step, StepOrigin, StepStatus,
-    Wrapper, read_log,
+    Batch, BuildVerdict, Builder, LineRec, LogSummary, Sink, Step, StepOrigin, StepStatus, Wrapper,
+    read_log,
 };
 
 #[derive(Default)]
@@ -57,7 +57,11 @@ The command '/bin/sh -c apt-get install -y libfoo' returned a non-zero code: 100
     assert_eq!(f.exit_code, Some(100));
     assert_eq!((f.first_line, f.last_line), (7, 11));
     // The apt error line belongs to step 3 and keeps its line number.
-    let e = c.lines.iter().find(|l| l.1.starts_with("E: Unable")).unwrap();
+    let e = c
+        .lines
+        .iter()
+        .find(|l| l.1.starts_with("E: Unable"))
+        .unwrap();
     assert_eq!((e.0, e.2), (10, Some(2)));
 }
 
@@ -83,7 +87,11 @@ ERROR: failed to solve: process \"/bin/sh -c pip install -r requirements.txt\" d
     assert_eq!(f.command, "pip install -r requirements.txt");
     assert_eq!(f.exit_code, Some(1));
     assert_eq!(f.origin, StepOrigin::Buildkit);
-    let canceled = s.steps.iter().find(|st| st.command == "apt-get update").unwrap();
+    let canceled = s
+        .steps
+        .iter()
+        .find(|st| st.command == "apt-get update")
+        .unwrap();
     assert_eq!(canceled.status, StepStatus::Canceled);
     // `#5 0.512 Collecting` is grouped under #5 with the prefix and time stripped.
     let l = c.lines.iter().find(|l| l.0 == 5).unwrap();
@@ -115,7 +123,10 @@ executor failed running [/bin/sh -c conda env create -f environment.yml]: exit c
     assert_eq!(f.exit_code, Some(1));
     let pkg = c.lines.iter().find(|l| l.1.contains("tensorflow")).unwrap();
     assert_eq!(pkg.1, "  - tensorflow=9.99");
-    assert_eq!(pkg.2.map(|i| i as usize), s.failing_step.and_then(|i| i.get()));
+    assert_eq!(
+        pkg.2.map(|i| i as usize),
+        s.failing_step.and_then(|i| i.get())
+    );
     let cached = s.steps.iter().find(|st| st.command == "/app").unwrap();
     assert_eq!(cached.status, StepStatus::Cached);
 }
@@ -151,7 +162,11 @@ fn github_actions_and_codebuild_prefixes() {
     assert!(s.wrappers.contains(&Wrapper::GithubActions));
     assert_eq!(s.builder, Builder::Buildkit);
     assert_eq!(failing(&s).exit_code, Some(2));
-    assert!(c.lines.iter().any(|l| l.1 == "make: *** No targets specified and no makefile found.  Stop."));
+    assert!(
+        c.lines
+            .iter()
+            .any(|l| l.1 == "make: *** No targets specified and no makefile found.  Stop.")
+    );
 
     let log = b"[Container] 2024/01/01 10:00:00.123456 Running command docker build -t app .\n\
 Step 1/1 : FROM nosuch/image:1\n\
@@ -161,7 +176,12 @@ manifest for nosuch/image:1 not found: manifest unknown: manifest unknown\n\
     let (s, _) = read(log);
     assert!(s.wrappers.contains(&Wrapper::Codebuild));
     assert_eq!(s.verdict, BuildVerdict::Failed);
-    assert_eq!(s.last_running_step.and_then(|i| s.step(i)).map(|st| st.index), Some(Some(1)));
+    assert_eq!(
+        s.last_running_step
+            .and_then(|i| s.step(i))
+            .map(|st| st.index),
+        Some(Some(1))
+    );
 }
 
 #[test]
@@ -306,4 +326,59 @@ mod properties {
             }
         }
     }
+}
+
+#[test]
+fn reused_buildkit_ids_start_new_steps() {
+    let log = b"#11 [3/5] RUN echo ok\n#11 DONE 0.1s\n\
+#11 11.70 ERROR: ResolutionImpossible: for help visit x\n\
+#11 ERROR: process \"/bin/sh -c pip install -r r.txt\" did not complete successfully: exit code: 1\n";
+    let (s, c) = read(log);
+    assert_eq!(s.steps.len(), 2);
+    assert_eq!(s.steps[0].status, StepStatus::Done);
+    let f = failing(&s);
+    assert_eq!(f.command, "pip install -r r.txt");
+    assert_eq!(f.exit_code, Some(1));
+    assert_eq!(c.lines[2].2, Some(1));
+}
+
+#[test]
+fn pip_success_line_is_not_a_build_verdict() {
+    let (s, _) = read(b"Successfully built numpy\nERROR: boom\n");
+    assert_eq!(s.verdict, BuildVerdict::Unknown);
+    let (s, _) = read(b"Successfully built 0123456789ab\n");
+    assert_eq!(s.verdict, BuildVerdict::Succeeded);
+}
+
+#[test]
+fn jenkins_console() {
+    let log = b"11:43:58 + docker build -t app .\n11:43:59 Step 1/2 : FROM python:3.11\n\
+11:44:03 unknown blob\nBuild step 'Execute shell' marked build as failure\nFinished: FAILURE\n";
+    let (s, c) = read(log);
+    assert_eq!(s.verdict, BuildVerdict::Failed);
+    assert!(s.wrappers.contains(&Wrapper::Timestamps));
+    assert_eq!(c.lines[2].1, "unknown blob");
+    assert!(c.lines[0].3 & LineRec::PROMPT != 0);
+    assert!(c.lines[2].3 & LineRec::PROMPT == 0);
+}
+
+#[test]
+fn internal_tty_steps_are_told_apart() {
+    let log = b" => [internal] load build definition from Dockerfile       0.0s\n\
+ => ERROR [internal] load metadata for docker.io/nvidia/cuda:11.7.0-cudnn8-runtime-  1.1s\n";
+    let (s, _) = read(log);
+    assert_eq!(s.steps.len(), 2);
+    assert!(
+        failing(&s)
+            .command
+            .starts_with("load metadata for docker.io/nvidia/cuda")
+    );
+}
+
+#[test]
+fn legacy_step_ends_at_success_and_acr_steps() {
+    let log = b"Step 1/1 : FROM x\n ---> 0123456789ab\nSuccessfully built 0123456789ab\n\
+Successfully tagged x:1\n2020/05/24 04:28:30 Executing step ID: push. Timeout(sec): 3600\ntag does not exist: x:1\n";
+    let (_, c) = read(log);
+    assert_eq!(c.lines[5].2, None);
 }

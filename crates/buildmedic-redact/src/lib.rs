@@ -69,7 +69,16 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
         ),
         // Azure SAS and other signed-URL query values.
         rule(
-            &["sig=", "sv=", "token=", "signature=", "credential=", "key=", "secret=", "password="],
+            &[
+                "sig=",
+                "sv=",
+                "token=",
+                "signature=",
+                "credential=",
+                "key=",
+                "secret=",
+                "password=",
+            ],
             r"(?i)(?P<keep>[?&](?:sig|sv|token|access_token|x-amz-signature|x-amz-credential|x-amz-security-token|api[_-]?key|key|secret|password|passwd)=)[^&\s#'\x22]+",
             keep_prefix,
         ),
@@ -91,19 +100,49 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
             keep_prefix,
         ),
         rule(
-            &["--password", "--passwd", "--token", "--secret", "--api-key", "--access-token"],
+            &[
+                "--password",
+                "--passwd",
+                "--token",
+                "--secret",
+                "--api-key",
+                "--access-token",
+            ],
             r"(?P<keep>--(?:password|passwd|token|secret|api-key|access-token)(?:\s+|=))[^\s-][^\s]*",
             keep_prefix,
         ),
         // ENV-style assignments: HF_TOKEN=..., DB_PASSWORD: ..., AWS_SECRET_ACCESS_KEY=...
         rule(
-            &["PASSWORD", "PASSWD", "TOKEN", "SECRET", "API_KEY", "APIKEY", "ACCESS_KEY", "PRIVATE_KEY"],
+            &[
+                "PASSWORD",
+                "PASSWD",
+                "TOKEN",
+                "SECRET",
+                "API_KEY",
+                "APIKEY",
+                "ACCESS_KEY",
+                "PRIVATE_KEY",
+            ],
             r"(?P<keep>\b(?:[A-Z0-9]+_)*(?:PASSWORD|PASSWD|TOKEN|SECRET|SECRET_KEY|API_KEY|APIKEY|ACCESS_KEY|PRIVATE_KEY|AUTH_TOKEN)\b\s*[=:]\s*['\x22]?)[^\s'\x22]+",
             keep_prefix,
         ),
         // Vendor token formats that are secrets wherever they appear.
         rule(
-            &["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "pypi-", "hf_", "npm_", "xox", "AKIA", "eyJ"],
+            &[
+                "ghp_",
+                "gho_",
+                "ghu_",
+                "ghs_",
+                "ghr_",
+                "github_pat_",
+                "glpat-",
+                "pypi-",
+                "hf_",
+                "npm_",
+                "xox",
+                "AKIA",
+                "eyJ",
+            ],
             r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_-]{20,}|pypi-[A-Za-z0-9_-]{20,}|hf_[A-Za-z0-9]{20,}|npm_[A-Za-z0-9]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16}|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})",
             mask_all,
         ),
@@ -207,7 +246,10 @@ mod tests {
             "az acr login --name x --password hunter2",
             "az acr login --name x --password ***",
         );
-        check("tool --password=hunter2 --verbose", "tool --password=*** --verbose");
+        check(
+            "tool --password=hunter2 --verbose",
+            "tool --password=*** --verbose",
+        );
         check(
             "docker login --password-stdin -u me",
             "docker login --password-stdin -u me",

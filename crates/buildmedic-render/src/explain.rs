@@ -63,9 +63,18 @@ pub fn kind_markdown(e: &Entry) -> String {
     let refs: Vec<String> = e.references.iter().map(|r| format!("<{r}>")).collect();
     section(&mut out, "References", &refs, false);
     if !e.signatures.is_empty() {
-        let _ = writeln!(out, "**Signatures**\n\n| id | weight | pattern |\n|---|---|---|");
+        let _ = writeln!(
+            out,
+            "**Signatures**\n\n| id | weight | pattern |\n|---|---|---|"
+        );
         for s in &e.signatures {
-            let _ = writeln!(out, "| `{}` | {:.2} | `{}` |", s.id, s.weight, s.pattern.replace('|', "\\|").replace('`', "'"));
+            let _ = writeln!(
+                out,
+                "| `{}` | {:.2} | `{}` |",
+                s.id,
+                s.weight,
+                s.pattern.replace('|', "\\|").replace('`', "'")
+            );
         }
         out.push('\n');
     }
@@ -108,14 +117,20 @@ pub fn kinds_json(kb: &KnowledgeBase) -> String {
 
 /// The README's kind table.
 pub fn kinds_markdown(kb: &KnowledgeBase) -> String {
-    let mut out = String::from("| kind | what failed | catalog | signatures | fixtures |\n|---|---|---|---|---|\n");
+    let mut out = String::from(
+        "| kind | what failed | catalog | signatures | fixtures |\n|---|---|---|---|---|\n",
+    );
     for e in kb.entries() {
         let _ = writeln!(
             out,
             "| `{}` | {} | {} | {} | {} |",
             e.kind,
             e.title,
-            if e.catalog.is_empty() { "—".to_string() } else { e.catalog.join(", ") },
+            if e.catalog.is_empty() {
+                "—".to_string()
+            } else {
+                e.catalog.join(", ")
+            },
             e.signatures.len(),
             e.fixtures.len()
         );

@@ -42,7 +42,11 @@ pub fn discover() -> miette::Result<Vec<ConfigFile>> {
         }
     }
     if let Ok(cwd) = std::env::current_dir() {
-        if let Some(p) = cwd.ancestors().map(|d| d.join(FILE_NAME)).find(|p| p.is_file()) {
+        if let Some(p) = cwd
+            .ancestors()
+            .map(|d| d.join(FILE_NAME))
+            .find(|p| p.is_file())
+        {
             if !files.iter().any(|f| f.path == p) {
                 files.push(read(&p)?);
             }

@@ -56,7 +56,8 @@ pub fn configured_dirs(no_config: bool) -> miette::Result<Vec<PathBuf>> {
 }
 
 pub fn knowledge_base(extra: &[PathBuf], no_config: bool) -> miette::Result<KnowledgeBase> {
-    let mut kb = KnowledgeBase::builtin().map_err(|e| RulesError(format!("built-in knowledge base: {e}")))?;
+    let mut kb = KnowledgeBase::builtin()
+        .map_err(|e| RulesError(format!("built-in knowledge base: {e}")))?;
     for dir in configured_dirs(no_config)?.iter().chain(extra) {
         load(&mut kb, dir)?;
     }

@@ -279,6 +279,8 @@ fn check_source(
             .flatten()
         {
             d.help(format!("did you mean `{found}`?"));
+        } else if value.starts_with('/') {
+            d.help("an absolute source path is read from the root of the build context, not from the host or the image");
         } else if let Some(dir) = dockerfile.parent()
             && dir != context
             && dir.join(&rel).exists()

@@ -4,7 +4,9 @@
 use buildmedic_engine::{Diagnosis, Status};
 
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 fn escape_property(s: &str) -> String {
@@ -13,13 +15,25 @@ fn escape_property(s: &str) -> String {
 
 pub fn github(d: &Diagnosis) -> String {
     if d.status == Status::Succeeded {
-        return format!("::notice file={},title=buildmedic::The build succeeded\n", escape_property(&d.source));
+        return format!(
+            "::notice file={},title=buildmedic::The build succeeded\n",
+            escape_property(&d.source)
+        );
     }
     let mut out = String::new();
     for f in &d.findings {
         let level = if f.primary { "error" } else { "warning" };
-        let line = f.lines.first().map(|l| format!(",line={l}")).unwrap_or_default();
-        let end = f.lines.last().filter(|_| f.lines.len() > 1).map(|l| format!(",endLine={l}")).unwrap_or_default();
+        let line = f
+            .lines
+            .first()
+            .map(|l| format!(",line={l}"))
+            .unwrap_or_default();
+        let end = f
+            .lines
+            .last()
+            .filter(|_| f.lines.len() > 1)
+            .map(|l| format!(",endLine={l}"))
+            .unwrap_or_default();
         let title = format!("buildmedic {}", f.kind);
         let mut message = f.title.clone();
         if let Some(step) = d.failing_step.as_ref().filter(|_| f.primary) {

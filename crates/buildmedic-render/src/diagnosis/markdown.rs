@@ -8,7 +8,11 @@ use buildmedic_engine::{Diagnosis, Status};
 fn code(s: &str) -> String {
     let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest + 1);
-    let pad = if s.starts_with('`') || s.ends_with('`') { " " } else { "" };
+    let pad = if s.starts_with('`') || s.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
     format!("{fence}{pad}{s}{pad}{fence}")
 }
 
@@ -24,7 +28,11 @@ fn fence_for(lines: &[String]) -> String {
 pub fn markdown(d: &Diagnosis) -> String {
     let mut out = String::new();
     if d.status == Status::Succeeded {
-        let _ = writeln!(out, "### ✅ buildmedic: {} — the build succeeded\n", code(&d.source));
+        let _ = writeln!(
+            out,
+            "### ✅ buildmedic: {} — the build succeeded\n",
+            code(&d.source)
+        );
         return out;
     }
     let Some(p) = d.primary() else {
@@ -32,10 +40,21 @@ pub fn markdown(d: &Diagnosis) -> String {
     };
     let _ = writeln!(out, "### ❌ buildmedic: {} — {}\n", code(&p.kind), p.title);
     let _ = writeln!(out, "| | |\n|---|---|");
-    let _ = writeln!(out, "| **Log** | {} ({} format) |", code(&d.source), d.format);
+    let _ = writeln!(
+        out,
+        "| **Log** | {} ({} format) |",
+        code(&d.source),
+        d.format
+    );
     if let Some(s) = &d.failing_step {
-        let code_part = s.exit_code.map(|c| format!(", exit code {c}")).unwrap_or_default();
-        let meaning = s.exit_meaning.map(|m| format!(" — {m}")).unwrap_or_default();
+        let code_part = s
+            .exit_code
+            .map(|c| format!(", exit code {c}"))
+            .unwrap_or_default();
+        let meaning = s
+            .exit_meaning
+            .map(|m| format!(" — {m}"))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
             "| **Failing step** | {} (lines {}–{}{code_part}{meaning}) |",
@@ -59,7 +78,10 @@ pub fn markdown(d: &Diagnosis) -> String {
             .map(|(l, e)| format!("{l:>width$} | {e}"))
             .collect();
         let fence = fence_for(&body);
-        let _ = writeln!(out, "<details open><summary>Evidence</summary>\n\n{fence}text");
+        let _ = writeln!(
+            out,
+            "<details open><summary>Evidence</summary>\n\n{fence}text"
+        );
         for b in &body {
             let _ = writeln!(out, "{b}");
         }
@@ -89,7 +111,11 @@ pub fn markdown(d: &Diagnosis) -> String {
         let _ = writeln!(out, "Also found: {}\n", others.join(", "));
     }
     if !d.suppressed.is_empty() {
-        let s: Vec<String> = d.suppressed.iter().map(|s| format!("{} ({})", code(&s.kind), s.reason)).collect();
+        let s: Vec<String> = d
+            .suppressed
+            .iter()
+            .map(|s| format!("{} ({})", code(&s.kind), s.reason))
+            .collect();
         let _ = writeln!(out, "Symptoms explained away: {}\n", s.join(", "));
     }
     if !p.references.is_empty() {

@@ -51,9 +51,18 @@ pub fn text(d: &Diagnosis, color: bool) -> String {
         p.paint(BOLD, ":"),
         p.paint(BOLD, &f.title)
     );
-    let width = f.lines.iter().max().map_or(1, |l| l.to_string().len()).max(2);
+    let width = f
+        .lines
+        .iter()
+        .max()
+        .map_or(1, |l| l.to_string().len())
+        .max(2);
     let pad = " ".repeat(width);
-    let location = f.lines.first().map(|l| format!("{}:{l}", d.source)).unwrap_or_else(|| d.source.clone());
+    let location = f
+        .lines
+        .first()
+        .map(|l| format!("{}:{l}", d.source))
+        .unwrap_or_else(|| d.source.clone());
     let _ = writeln!(out, "{pad}{} {location}", p.paint(GUTTER, "-->"));
     if let Some(s) = &d.failing_step {
         let mut line = format!("failing step: {}", super::step_title(s));
@@ -77,9 +86,19 @@ pub fn text(d: &Diagnosis, color: bool) -> String {
     }
     let _ = writeln!(out, "{pad} {}", p.paint(GUTTER, "|"));
     for (name, values) in &f.entities {
-        let _ = writeln!(out, "{pad} {} {name}: {}", p.paint(GUTTER, "="), values.join(", "));
+        let _ = writeln!(
+            out,
+            "{pad} {} {name}: {}",
+            p.paint(GUTTER, "="),
+            values.join(", ")
+        );
     }
-    let _ = writeln!(out, "{pad} {} confidence: {:.2}", p.paint(GUTTER, "="), f.confidence);
+    let _ = writeln!(
+        out,
+        "{pad} {} confidence: {:.2}",
+        p.paint(GUTTER, "="),
+        f.confidence
+    );
     for c in &f.causes {
         let _ = writeln!(out, "{}: {c}", p.paint(BOLD, "cause"));
     }
@@ -87,7 +106,11 @@ pub fn text(d: &Diagnosis, color: bool) -> String {
         let _ = writeln!(out, "{}: {s}", p.paint(HELP, "help"));
     }
     for other in d.findings.iter().filter(|x| !x.primary) {
-        let line = other.lines.first().map(|l| format!(" (line {l})")).unwrap_or_default();
+        let line = other
+            .lines
+            .first()
+            .map(|l| format!(" (line {l})"))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
             "{}: also found {} {:.2}{line}: {}",
@@ -98,7 +121,11 @@ pub fn text(d: &Diagnosis, color: bool) -> String {
         );
     }
     for s in &d.suppressed {
-        let _ = writeln!(out, "{}", p.paint(DIM, &format!("note: {} suppressed: {}", s.kind, s.reason)));
+        let _ = writeln!(
+            out,
+            "{}",
+            p.paint(DIM, &format!("note: {} suppressed: {}", s.kind, s.reason))
+        );
     }
     out
 }

@@ -58,7 +58,11 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
                 let mut out = stdout.lock();
                 if out.write_all(render(&d, format, color).as_bytes()).is_err() {
                     // stdout closed (e.g. `| head`): stop quietly.
-                    return Ok(ExitCode::from(if any_error { 2 } else { u8::from(any_failed) }));
+                    return Ok(ExitCode::from(if any_error {
+                        2
+                    } else {
+                        u8::from(any_failed)
+                    }));
                 }
             }
             Err(e) => {
@@ -90,10 +94,16 @@ enum DiagnoseError {
     },
 }
 
-fn diagnose_one(engine: &Engine, path: &std::path::Path, source: &str) -> Result<buildmedic_engine::Diagnosis, DiagnoseError> {
+fn diagnose_one(
+    engine: &Engine,
+    path: &std::path::Path,
+    source: &str,
+) -> Result<buildmedic_engine::Diagnosis, DiagnoseError> {
     let input = buildmedic_log::open_input(path)?;
-    engine.diagnose(input, source).map_err(|e| DiagnoseError::Read {
-        path: source.to_string(),
-        source: e,
-    })
+    engine
+        .diagnose(input, source)
+        .map_err(|e| DiagnoseError::Read {
+            path: source.to_string(),
+            source: e,
+        })
 }

@@ -31,7 +31,10 @@ pub struct Args {
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 #[error("`{0}` is neither a failure kind nor a lint check")]
-#[diagnostic(code(buildmedic::explain), help("`buildmedic explain --list` shows every id"))]
+#[diagnostic(
+    code(buildmedic::explain),
+    help("`buildmedic explain --list` shows every id")
+)]
 struct Unknown(String);
 
 pub fn run(args: Args) -> miette::Result<ExitCode> {
@@ -67,9 +70,19 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
             out.push('\n');
         }
         if markdown {
-            out.push_str(&format!("## Lint check `{}` ({})\n\n{}", c.id, c.default_severity, c.doc_markdown()));
+            out.push_str(&format!(
+                "## Lint check `{}` ({})\n\n{}",
+                c.id,
+                c.default_severity,
+                c.doc_markdown()
+            ));
         } else {
-            out.push_str(&format!("lint check {} (default severity {})\n\n{}", c.id, c.default_severity, c.doc_markdown()));
+            out.push_str(&format!(
+                "lint check {} (default severity {})\n\n{}",
+                c.id,
+                c.default_severity,
+                c.doc_markdown()
+            ));
         }
     }
     crate::output::emit(&out);

@@ -38,10 +38,15 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
     for d in &dirs {
         let kinds = kb.load_dir(d).map_err(|e| RulesError(e.to_string()))?;
         if kinds.is_empty() {
-            return Err(RulesError(format!("{}: no rule entries found (expected <kind>/kind.toml or *.toml)", d.display())).into());
+            return Err(RulesError(format!(
+                "{}: no rule entries found (expected <kind>/kind.toml or *.toml)",
+                d.display()
+            ))
+            .into());
         }
         tested.extend(kinds);
     }
+    kb.compile_all().map_err(|e| RulesError(e.to_string()))?;
     let engine = Engine::new(kb);
     let kb = engine.knowledge_base();
     let entries: Vec<_> = if dirs.is_empty() {
@@ -68,6 +73,19 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
     }
     for k in &without {
         crate::output::outln!("FAIL   {k}: no fixtures");
+    }
+    if verbose {
+        let anchors: Vec<String> = engine
+            .matcher()
+            .anchor_literals()
+            .iter()
+            .map(|a| format!("{:?}", String::from_utf8_lossy(a)))
+            .collect();
+        crate::output::outln!(
+            "prefilter anchors ({} passes): {}",
+            engine.matcher().passes(),
+            anchors.join(" ")
+        );
     }
     crate::output::outln!(
         "{} fixtures, {} passed, {} failed; {} entries{}",

@@ -1,0 +1,140 @@
+//! Regexes compiled on first use.
+//!
+//! A knowledge base holds hundreds of patterns, and compiling them all costs more than
+//! reading a 20 MB log (~0.1 s). The matcher only runs a pattern on lines containing its
+//! trigger, so most patterns of most runs are never needed. Loading therefore only checks
+//! the syntax and the capture names (cheap, with `regex-syntax`); the regex is built on
+//! first use. [`crate::KnowledgeBase::compile_all`] builds everything, for `rules test`.
+
+use std::sync::OnceLock;
+
+use regex::bytes::{Regex, RegexBuilder};
+
+/// Regexes are size-limited so a user rule cannot make matching explode.
+const SIZE_LIMIT: usize = 1 << 20;
+/// Lazy-DFA cache per regex: patterns run on single lines, a small cache is plenty and
+/// keeps memory flat with hundreds of patterns.
+const DFA_LIMIT: usize = 1 << 18;
+
+#[derive(Debug, Clone)]
+pub struct LazyRegex {
+    pattern: String,
+    case_insensitive: bool,
+    names: Vec<String>,
+    compiled: OnceLock<Option<Regex>>,
+}
+
+impl LazyRegex {
+    /// Checks the syntax and collects the capture group names; does not compile.
+    pub fn new(pattern: &str, case_insensitive: bool) -> Result<Self, String> {
+        Self::parse(pattern, case_insensitive).map(|(r, _)| r)
+    }
+
+    /// [`LazyRegex::new`], also returning the parsed pattern (for deriving triggers).
+    pub fn parse(
+        pattern: &str,
+        case_insensitive: bool,
+    ) -> Result<(Self, regex_syntax::hir::Hir), String> {
+        let hir = regex_syntax::ParserBuilder::new()
+            .utf8(false)
+            .case_insensitive(case_insensitive)
+            .build()
+            .parse(pattern)
+            .map_err(|e| {
+                e.to_string()
+                    .lines()
+                    .last()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string()
+            })?;
+        let mut names = Vec::new();
+        collect_names(&hir, &mut names);
+        let regex = LazyRegex {
+            pattern: pattern.to_string(),
+            case_insensitive,
+            names,
+            compiled: OnceLock::new(),
+        };
+        Ok((regex, hir))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.pattern
+    }
+
+    /// Named capture groups, in order.
+    pub fn capture_names(&self) -> impl Iterator<Item = &str> {
+        self.names.iter().map(String::as_str)
+    }
+
+    /// The compiled regex; `None` if it exceeds the size limits (reported by
+    /// [`LazyRegex::compile`]).
+    pub fn get(&self) -> Option<&Regex> {
+        self.compiled.get_or_init(|| self.build().ok()).as_ref()
+    }
+
+    /// Compiles now and reports why it cannot be.
+    pub fn compile(&self) -> Result<(), String> {
+        match self.get() {
+            Some(_) => Ok(()),
+            None => self.build().map(|_| ()),
+        }
+    }
+
+    fn build(&self) -> Result<Regex, String> {
+        RegexBuilder::new(&self.pattern)
+            .case_insensitive(self.case_insensitive)
+            .size_limit(SIZE_LIMIT)
+            .dfa_size_limit(DFA_LIMIT)
+            .build()
+            .map_err(|e| {
+                e.to_string()
+                    .lines()
+                    .last()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string()
+            })
+    }
+
+    pub fn is_match(&self, text: &[u8]) -> bool {
+        self.get().is_some_and(|r| r.is_match(text))
+    }
+}
+
+fn collect_names(hir: &regex_syntax::hir::Hir, out: &mut Vec<String>) {
+    use regex_syntax::hir::HirKind;
+    match hir.kind() {
+        HirKind::Capture(c) => {
+            if let Some(n) = &c.name {
+                out.push(n.to_string());
+            }
+            collect_names(&c.sub, out);
+        }
+        HirKind::Concat(v) | HirKind::Alternation(v) => {
+            v.iter().for_each(|h| collect_names(h, out))
+        }
+        HirKind::Repetition(r) => collect_names(&r.sub, out),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_lazy_compile() {
+        let r = LazyRegex::new(r"(?P<package>\S+)==(?P<version>\S+)", false).unwrap();
+        assert_eq!(
+            r.capture_names().collect::<Vec<_>>(),
+            ["package", "version"]
+        );
+        assert!(r.is_match(b"numpy==1.26"));
+        assert!(LazyRegex::new(r"(unclosed", false).is_err());
+        let huge = LazyRegex::new(r"\w{1000}\w{1000}\w{1000}", false).unwrap();
+        assert!(huge.compile().is_err());
+        assert!(!huge.is_match(b"x"));
+    }
+}
