@@ -125,11 +125,10 @@ pub(crate) fn conclude(
                 .step(m.step)
                 .or(failing_step)
                 .map(|s| s.command.as_str());
-            if let Some(cmd) = command {
-                if !mentions_tool(cmd, &def.tools) && !looks_opaque(cmd) {
+            if let Some(cmd) = command
+                && !mentions_tool(cmd, &def.tools) && !looks_opaque(cmd) {
                     context = 0.4;
                 }
-            }
         }
         let score = def.weight * factor * context;
         let entry = kinds.entry(sig.kind).or_insert_with(|| KindScore {
@@ -505,11 +504,10 @@ fn unknown_finding(
         if cands.is_empty() {
             cands = candidates_of(matcher, scanner, step);
         }
-        if tail.is_empty() {
-            if let Some(b) = scanner.bucket(step) {
+        if tail.is_empty()
+            && let Some(b) = scanner.bucket(step) {
                 tail = b.tail.iter().rev().take(4).rev().cloned().collect();
             }
-        }
     }
     cands.sort_by(|a, b| b.rank.cmp(&a.rank).then(a.line.cmp(&b.line)));
     cands.truncate(6);

@@ -157,7 +157,7 @@ impl<'m> Scanner<'m> {
                 window_hits: 0,
             });
             let match_index = bucket.matches.len() - 1;
-            if let Some(w) = has_window.then(|| sig.window.as_ref()).flatten() {
+            if let Some(w) = has_window.then_some(sig.window.as_ref()).flatten() {
                 if w.before > 0 {
                     self.look_back(batch, index, si, match_index);
                 }
@@ -460,11 +460,9 @@ fn push_candidate(cands: &mut Vec<Candidate>, line: u64, rank: u8, text: &[u8]) 
         .iter()
         .enumerate()
         .min_by_key(|(_, k)| (k.rank, std::cmp::Reverse(k.line)))
-    {
-        if rank > cands[worst].rank {
+        && rank > cands[worst].rank {
             cands[worst] = make();
         }
-    }
 }
 
 pub(crate) fn push_capture(out: &mut Vec<(&'static str, String)>, name: &str, value: &[u8]) {

@@ -193,8 +193,7 @@ pub(crate) fn parse_entry(
         .parent()
         .and_then(Path::file_name)
         .and_then(|n| n.to_str())
-    {
-        if path.file_name().is_some_and(|f| f == "kind.toml") && dir != kind {
+        && path.file_name().is_some_and(|f| f == "kind.toml") && dir != kind {
             return Err(err(
                 kind_line,
                 format!(
@@ -202,7 +201,6 @@ pub(crate) fn parse_entry(
                 ),
             ));
         }
-    }
     for name in raw.placeholders.keys() {
         if !ENTITY_NAMES.contains(&name.as_str()) {
             return Err(err(

@@ -188,10 +188,10 @@ pub fn prompt_command(s: &[u8]) -> Option<usize> {
         at + 9
     } else if rest.starts_with(b"Running command ") {
         at + 16
-    } else if rest.starts_with(b"PS ") && rest.get(4) == Some(&b':') {
-        at + memchr::memchr(b'>', &rest[..rest.len().min(256)])? + 1
-    } else if rest.len() > 3 && rest[0].is_ascii_alphabetic() && rest[1] == b':' && rest[2] == b'\\'
+    } else if (rest.starts_with(b"PS ") && rest.get(4) == Some(&b':'))
+        || (rest.len() > 3 && rest[0].is_ascii_alphabetic() && rest[1] == b':' && rest[2] == b'\\')
     {
+        // PowerShell `PS C:\dir> cmd` and cmd.exe `C:\dir>cmd`.
         at + memchr::memchr(b'>', &rest[..rest.len().min(256)])? + 1
     } else if matches!(rest.first(), Some(b'$' | b'+' | b'#')) && rest.get(1) == Some(&b' ') {
         at + 2

@@ -283,12 +283,10 @@ impl LogReader {
                 }
             } else if buf.get(s).is_some_and(u8::is_ascii_digit)
                 && (self.builder_buildkit || self.error_block.is_some() || !self.builder_legacy)
-            {
-                if let Some(n) = frame::strip_elapsed(&buf[s..e]) {
+                && let Some(n) = frame::strip_elapsed(&buf[s..e]) {
                     s += n;
                     elapsed = true;
                 }
-            }
         }
         if special {
             e = s + crate::clean::clean_in_place(&mut buf[s..e]);
@@ -351,11 +349,10 @@ impl LogReader {
                 if let Some(h) = frame::legacy_step(c) {
                     *flags |= LineRec::FRAMING;
                     self.builder_legacy = true;
-                    if let Some(prev) = self.current_legacy.and_then(StepId::get) {
-                        if self.steps[prev].status == StepStatus::Running {
+                    if let Some(prev) = self.current_legacy.and_then(StepId::get)
+                        && self.steps[prev].status == StepStatus::Running {
                             self.steps[prev].status = StepStatus::Done;
                         }
-                    }
                     let id = self.new_step(StepOrigin::Legacy, c, &h, None);
                     self.current_legacy = Some(id);
                     self.error_block = None;
@@ -485,11 +482,10 @@ impl LogReader {
             }
             b'#' if starts(b"##[") => {
                 self.wrappers |= Wrapper::GithubActions.bit();
-                if starts(b"##[error]Process completed with exit code ") {
-                    if frame::exit_code(c) != Some(0) {
+                if starts(b"##[error]Process completed with exit code ")
+                    && frame::exit_code(c) != Some(0) {
                         self.failure(c, flags);
                     }
-                }
             }
             b'P' if starts(b"Phase complete: BUILD State: ") => {
                 self.wrappers |= Wrapper::Codebuild.bit();
@@ -547,11 +543,10 @@ impl LogReader {
     }
 
     fn finish_legacy_step(&mut self) {
-        if let Some(i) = self.current_legacy.and_then(StepId::get) {
-            if self.steps[i].status == StepStatus::Running {
+        if let Some(i) = self.current_legacy.and_then(StepId::get)
+            && self.steps[i].status == StepStatus::Running {
                 self.steps[i].status = StepStatus::Done;
             }
-        }
     }
 
     fn buildkit_line(&mut self, id: u32, c: &[u8], elapsed: bool, flags: &mut u8) -> StepId {
@@ -606,8 +601,8 @@ impl LogReader {
         if self.error_block.is_some_and(|b| b == step) {
             *flags |= LineRec::SUMMARY;
         }
-        if !elapsed {
-            if let Some(i) = step.get() {
+        if !elapsed
+            && let Some(i) = step.get() {
                 let st = &mut self.steps[i];
                 if c.starts_with(b"DONE") {
                     *flags |= LineRec::FRAMING;
@@ -624,19 +619,17 @@ impl LogReader {
                     }
                 } else if c.starts_with(b"ERROR") {
                     *flags |= LineRec::FRAMING;
-                    if st.command.is_empty() {
-                        if let Some((a, b)) = frame::failed_command(c) {
+                    if st.command.is_empty()
+                        && let Some((a, b)) = frame::failed_command(c) {
                             st.command = lossy_truncated(&c[a..b]);
                             st.instruction.get_or_insert_with(|| "RUN".to_string());
                         }
-                    }
                     st.status = StepStatus::Failed;
                     st.exit_code = st.exit_code.or_else(|| frame::exit_code(c));
                     st.failed_at.get_or_insert(self.line_no);
                     self.last_error_step = Some(step);
                 }
             }
-        }
         step
     }
 

@@ -41,17 +41,14 @@ pub fn discover() -> miette::Result<Vec<ConfigFile>> {
             files.push(read(&p)?);
         }
     }
-    if let Ok(cwd) = std::env::current_dir() {
-        if let Some(p) = cwd
+    if let Ok(cwd) = std::env::current_dir()
+        && let Some(p) = cwd
             .ancestors()
             .map(|d| d.join(FILE_NAME))
             .find(|p| p.is_file())
-        {
-            if !files.iter().any(|f| f.path == p) {
+            && !files.iter().any(|f| f.path == p) {
                 files.push(read(&p)?);
             }
-        }
-    }
     Ok(files)
 }
 

@@ -4,7 +4,7 @@
 //! 2 usage or input error (unreadable file, invalid YAML, bad configuration).
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use buildmedic_lint::{LintConfig, LintReport};
@@ -122,7 +122,7 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
         }
         other => buildmedic_render::lint::render(&report, other),
     };
-    print!("{out}");
+    crate::output::emit(&out);
     for skipped in &report.skipped {
         eprintln!("note: {skipped}: not an environment definition, skipped");
     }
@@ -153,17 +153,22 @@ fn lint(args: &Args, config: &LintConfig) -> LintReport {
 }
 
 fn build_config(args: &Args) -> miette::Result<LintConfig> {
-    let path = match &args.config {
-        Some(p) => Some(p.clone()),
-        None => std::env::current_dir().ok().and_then(|d| find_config(&d)),
-    };
-    let mut config = match &path {
+    // An explicit --config, else the configuration in effect (the project's
+    // buildmedic.toml wins over the user's).
+    let file = match &args.config {
         Some(p) => {
             let text = std::fs::read_to_string(p)
                 .into_diagnostic()
                 .wrap_err_with(|| format!("cannot read {}", p.display()))?;
-            LintConfig::from_toml(&text).map_err(|e| miette::miette!("{}: {e}", p.display()))?
+            Some(crate::config::ConfigFile {
+                path: p.clone(),
+                text,
+            })
         }
+        None => crate::config::discover()?.pop(),
+    };
+    let mut config = match &file {
+        Some(f) => LintConfig::from_toml(&f.text).map_err(|e| miette::miette!("{}: {e}", f.path.display()))?,
         None => LintConfig::default(),
     };
     if !args.select.is_empty() {
@@ -189,9 +194,3 @@ fn build_config(args: &Args) -> miette::Result<LintConfig> {
     Ok(config)
 }
 
-fn find_config(start: &Path) -> Option<PathBuf> {
-    start
-        .ancestors()
-        .map(|d| d.join("buildmedic.toml"))
-        .find(|p| p.is_file())
-}
