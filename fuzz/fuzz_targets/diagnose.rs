@@ -18,7 +18,10 @@ fuzz_target!(|data: &[u8]| {
     let d = engine().diagnose_bytes(data, "fuzz.log");
     let primaries = d.findings.iter().filter(|f| f.primary).count();
     if d.status == Status::Failed {
-        assert_eq!(primaries, 1, "a failed build has {primaries} primary findings");
+        assert_eq!(
+            primaries, 1,
+            "a failed build has {primaries} primary findings"
+        );
     } else {
         assert!(primaries <= 1, "{primaries} primary findings");
     }
@@ -33,7 +36,12 @@ fuzz_target!(|data: &[u8]| {
         );
         for e in &f.evidence {
             let again = buildmedic_redact::redact(e);
-            assert_eq!(again, e.as_str(), "{}: evidence still holds a secret", f.kind);
+            assert_eq!(
+                again,
+                e.as_str(),
+                "{}: evidence still holds a secret",
+                f.kind
+            );
         }
         assert!(
             f.lines.iter().all(|&l| l >= 1 && l <= d.stats.lines),

@@ -22,8 +22,7 @@ const AZUREML_HEADER: &[u8] =
 fn dir() -> &'static PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let dir =
-            std::env::temp_dir().join(format!("buildmedic-fuzz-lint-{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("buildmedic-fuzz-lint-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("create the fuzz directory");
         dir
     })

@@ -455,7 +455,7 @@ static RANKED: std::sync::LazyLock<AhoCorasick> = std::sync::LazyLock::new(|| {
 /// explicit error line. Wrapper lines are ranked by the caller.
 pub fn error_rank(line: &[u8]) -> u8 {
     let t = trim_ascii_start(line);
-    const STARTS: [&[u8]; 8] = [
+    const STARTS: [&[u8]; 12] = [
         b"ERROR",
         b"error:",
         b"Error:",
@@ -464,6 +464,10 @@ pub fn error_rank(line: &[u8]) -> u8 {
         b"FATAL",
         b"fatal:",
         b"Fatal",
+        b"[ERROR]",
+        b"[error]",
+        b"npm ERR!",
+        b"##[error]",
     ];
     if STARTS.iter().any(|p| t.starts_with(p)) || python_exception_line(t) {
         return 5;

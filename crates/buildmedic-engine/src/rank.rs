@@ -68,8 +68,7 @@ pub(crate) fn conclude(
     let tails = tail_matches(matcher, summary, scanner, failing);
     let all: Vec<&Match> = scanner
         .buckets
-        .iter()
-        .flatten()
+        .values()
         .chain(std::iter::once(&scanner.none))
         .flat_map(|b| b.matches.iter())
         .chain(scanner.succeeded.iter())
@@ -126,9 +125,11 @@ pub(crate) fn conclude(
                 .or(failing_step)
                 .map(|s| s.command.as_str());
             if let Some(cmd) = command
-                && !mentions_tool(cmd, &def.tools) && !looks_opaque(cmd) {
-                    context = 0.4;
-                }
+                && !mentions_tool(cmd, &def.tools)
+                && !looks_opaque(cmd)
+            {
+                context = 0.4;
+            }
         }
         let score = def.weight * factor * context;
         let entry = kinds.entry(sig.kind).or_insert_with(|| KindScore {
@@ -505,11 +506,16 @@ fn unknown_finding(
             cands = candidates_of(matcher, scanner, step);
         }
         if tail.is_empty()
-            && let Some(b) = scanner.bucket(step) {
-                tail = b.tail.iter().rev().take(4).rev().cloned().collect();
-            }
+            && let Some(b) = scanner.bucket(step)
+        {
+            tail = b.tail.iter().rev().take(4).rev().cloned().collect();
+        }
     }
     cands.sort_by(|a, b| b.rank.cmp(&a.rank).then(a.line.cmp(&b.line)));
+    // Wrapper lines only when nothing better exists.
+    if cands.first().is_some_and(|c| c.rank >= 3) {
+        cands.retain(|c| c.rank >= 3);
+    }
     cands.truncate(6);
     let mut ev: Vec<(u64, String)> = if cands.is_empty() {
         tail
@@ -561,20 +567,33 @@ fn context_entities(
             list.push(v);
         }
     };
-    if let Some((step_of_match, line)) = first {
-        let prompt = [step_of_match, StepId::NONE]
+    // The last command echoed before the evidence (`+ pip install ...` under `set -x`).
+    let prompt_before = |bucket: StepId| {
+        let (_, line) = first?;
+        scanner
+            .bucket(bucket)?
+            .prompts
             .iter()
-            .filter_map(|s| scanner.bucket(*s))
-            .flat_map(|b| b.prompts.iter())
             .filter(|(l, _)| *l <= line)
-            .max_by_key(|(l, _)| *l);
-        if let Some((_, cmd)) = prompt {
-            push("command", cmd);
-        }
+            .max_by_key(|(l, _)| *l)
+            .map(|(_, c)| c.clone())
+    };
+    let run_step = step
+        .filter(|s| s.instruction.as_deref().is_none_or(|i| i == "RUN") && !s.command.is_empty());
+    if let Some((in_step, _)) = first.filter(|(s, _)| *s != StepId::NONE)
+        && let Some(cmd) = prompt_before(in_step)
+    {
+        push("command", &cmd);
     }
-    if let Some(s) = step.filter(|s| s.instruction.as_deref().is_none_or(|i| i == "RUN")) {
+    if let Some(s) = run_step {
         push("command", &s.command);
         for p in install_targets(&s.command) {
+            push("package", &p);
+        }
+    } else if let Some(cmd) = prompt_before(StepId::NONE) {
+        // No build step frames the failure: what was typed at the prompt is the command.
+        push("command", &cmd);
+        for p in install_targets(&cmd) {
             push("package", &p);
         }
     }

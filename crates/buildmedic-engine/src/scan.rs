@@ -73,8 +73,9 @@ struct OpenWindow {
 
 pub struct Scanner<'m> {
     matcher: &'m Matcher,
-    /// Buckets by step index; `none` for lines outside steps.
-    pub buckets: Vec<Option<Bucket>>,
+    /// Buckets of live steps by step index (steps that succeeded are pruned); `none` for
+    /// lines outside steps. A map, not a vector: a log may have hundreds of thousands of steps.
+    pub buckets: std::collections::BTreeMap<u32, Bucket>,
     pub none: Bucket,
     /// Matches from steps that succeeded, a few per signature.
     pub succeeded: Vec<Match>,
@@ -90,7 +91,7 @@ impl<'m> Scanner<'m> {
     pub fn new(matcher: &'m Matcher) -> Self {
         Scanner {
             matcher,
-            buckets: Vec::new(),
+            buckets: std::collections::BTreeMap::new(),
             none: Bucket::default(),
             succeeded: Vec::new(),
             windows: Vec::new(),
@@ -104,19 +105,14 @@ impl<'m> Scanner<'m> {
     pub fn bucket(&self, step: StepId) -> Option<&Bucket> {
         match step.get() {
             None => Some(&self.none),
-            Some(i) => self.buckets.get(i).and_then(Option::as_ref),
+            Some(_) => self.buckets.get(&step.0),
         }
     }
 
     fn bucket_mut(&mut self, step: StepId) -> &mut Bucket {
         match step.get() {
             None => &mut self.none,
-            Some(i) => {
-                if self.buckets.len() <= i {
-                    self.buckets.resize_with(i + 1, || None);
-                }
-                self.buckets[i].get_or_insert_with(Bucket::default)
-            }
+            Some(_) => self.buckets.entry(step.0).or_default(),
         }
     }
 
@@ -366,24 +362,25 @@ impl<'m> Scanner<'m> {
 
     /// Moves what succeeded steps collected into the small `succeeded` pool.
     fn prune(&mut self, steps: &[Step]) {
-        for (i, slot) in self.buckets.iter_mut().enumerate() {
-            let done = steps.get(i).is_some_and(|s| s.status.succeeded());
-            if !done || slot.is_none() {
+        let done: Vec<u32> = self
+            .buckets
+            .keys()
+            .copied()
+            .filter(|&i| steps.get(i as usize).is_some_and(|s| s.status.succeeded()))
+            .filter(|&i| !self.windows.iter().any(|w| w.step.0 == i))
+            .collect();
+        for i in done {
+            let Some(bucket) = self.buckets.remove(&i) else {
                 continue;
-            }
-            if self.windows.iter().any(|w| w.step.get() == Some(i)) {
-                continue;
-            }
-            if let Some(bucket) = slot.take() {
-                for m in bucket.matches {
-                    let kept = self
-                        .succeeded
-                        .iter()
-                        .filter(|k| k.signature == m.signature)
-                        .count();
-                    if kept < SUCCEEDED_PER_SIGNATURE {
-                        self.succeeded.push(m);
-                    }
+            };
+            for m in bucket.matches {
+                let kept = self
+                    .succeeded
+                    .iter()
+                    .filter(|k| k.signature == m.signature)
+                    .count();
+                if kept < SUCCEEDED_PER_SIGNATURE {
+                    self.succeeded.push(m);
                 }
             }
         }
@@ -460,9 +457,10 @@ fn push_candidate(cands: &mut Vec<Candidate>, line: u64, rank: u8, text: &[u8]) 
         .iter()
         .enumerate()
         .min_by_key(|(_, k)| (k.rank, std::cmp::Reverse(k.line)))
-        && rank > cands[worst].rank {
-            cands[worst] = make();
-        }
+        && rank > cands[worst].rank
+    {
+        cands[worst] = make();
+    }
 }
 
 pub(crate) fn push_capture(out: &mut Vec<(&'static str, String)>, name: &str, value: &[u8]) {

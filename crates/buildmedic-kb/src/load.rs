@@ -193,14 +193,16 @@ pub(crate) fn parse_entry(
         .parent()
         .and_then(Path::file_name)
         .and_then(|n| n.to_str())
-        && path.file_name().is_some_and(|f| f == "kind.toml") && dir != kind {
-            return Err(err(
-                kind_line,
-                format!(
-                    "kind `{kind}` lives in folder `{dir}`: the folder must be named after the kind"
-                ),
-            ));
-        }
+        && path.file_name().is_some_and(|f| f == "kind.toml")
+        && dir != kind
+    {
+        return Err(err(
+            kind_line,
+            format!(
+                "kind `{kind}` lives in folder `{dir}`: the folder must be named after the kind"
+            ),
+        ));
+    }
     for name in raw.placeholders.keys() {
         if !ENTITY_NAMES.contains(&name.as_str()) {
             return Err(err(

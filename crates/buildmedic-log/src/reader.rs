@@ -31,7 +31,11 @@ const BUF_SIZE: usize = 1 << 20;
 /// A progress-bar line keeps at most this many bytes before its first `\r` (its prefixes).
 const KEEP_BEFORE_CR: usize = 256;
 /// Upper bound on recorded steps; later steps are counted but their lines get no step.
-const MAX_STEPS: usize = 1 << 20;
+/// Steps that succeed drop their command (see [`LogReader::compact`]), so a step costs
+/// ~100 bytes: this bounds the step table to ~25 MB on logs no real build produces.
+const MAX_STEPS: usize = 250_000;
+/// Bound on the tty label map (labels of succeeded steps are rarely looked up again).
+const MAX_LABELS: usize = 1 << 16;
 /// Upper bound on recorded verdict lines of each kind.
 const MAX_VERDICTS: usize = 64;
 
@@ -126,6 +130,8 @@ struct LogReader {
     buildkit_big_ids: std::collections::HashMap<u32, StepId>,
     /// Positions of ESC, CR and NUL in the current buffer (reused across batches).
     specials: Vec<u32>,
+    /// Steps that have not ended yet; compacted once they succeed.
+    open_steps: Vec<usize>,
     labels: std::collections::HashMap<Vec<u8>, StepId>,
     /// The legacy step whose output is being printed.
     current_legacy: Option<StepId>,
@@ -233,6 +239,30 @@ impl LogReader {
             self.continuing = true;
         }
         self.specials = specials;
+        self.compact();
+    }
+
+    /// Steps that succeeded keep their place and status but not their command, which only
+    /// the failing step and `FROM` steps (base images) need: memory stays flat however many
+    /// steps a log has.
+    fn compact(&mut self) {
+        let steps = &mut self.steps;
+        self.open_steps.retain(|&i| {
+            let st = &mut steps[i];
+            match st.status {
+                StepStatus::Done | StepStatus::Cached => {
+                    if st.instruction.as_deref() != Some("FROM") {
+                        st.command = String::new();
+                    }
+                    false
+                }
+                StepStatus::Failed | StepStatus::Canceled => false,
+                StepStatus::Running => true,
+            }
+        });
+        if self.labels.len() > MAX_LABELS {
+            self.labels.clear();
+        }
     }
 
     fn buildkit_step(&self, id: u32) -> Option<StepId> {
@@ -283,10 +313,11 @@ impl LogReader {
                 }
             } else if buf.get(s).is_some_and(u8::is_ascii_digit)
                 && (self.builder_buildkit || self.error_block.is_some() || !self.builder_legacy)
-                && let Some(n) = frame::strip_elapsed(&buf[s..e]) {
-                    s += n;
-                    elapsed = true;
-                }
+                && let Some(n) = frame::strip_elapsed(&buf[s..e])
+            {
+                s += n;
+                elapsed = true;
+            }
         }
         if special {
             e = s + crate::clean::clean_in_place(&mut buf[s..e]);
@@ -350,9 +381,10 @@ impl LogReader {
                     *flags |= LineRec::FRAMING;
                     self.builder_legacy = true;
                     if let Some(prev) = self.current_legacy.and_then(StepId::get)
-                        && self.steps[prev].status == StepStatus::Running {
-                            self.steps[prev].status = StepStatus::Done;
-                        }
+                        && self.steps[prev].status == StepStatus::Running
+                    {
+                        self.steps[prev].status = StepStatus::Done;
+                    }
                     let id = self.new_step(StepOrigin::Legacy, c, &h, None);
                     self.current_legacy = Some(id);
                     self.error_block = None;
@@ -483,9 +515,10 @@ impl LogReader {
             b'#' if starts(b"##[") => {
                 self.wrappers |= Wrapper::GithubActions.bit();
                 if starts(b"##[error]Process completed with exit code ")
-                    && frame::exit_code(c) != Some(0) {
-                        self.failure(c, flags);
-                    }
+                    && frame::exit_code(c) != Some(0)
+                {
+                    self.failure(c, flags);
+                }
             }
             b'P' if starts(b"Phase complete: BUILD State: ") => {
                 self.wrappers |= Wrapper::Codebuild.bit();
@@ -544,9 +577,10 @@ impl LogReader {
 
     fn finish_legacy_step(&mut self) {
         if let Some(i) = self.current_legacy.and_then(StepId::get)
-            && self.steps[i].status == StepStatus::Running {
-                self.steps[i].status = StepStatus::Done;
-            }
+            && self.steps[i].status == StepStatus::Running
+        {
+            self.steps[i].status = StepStatus::Done;
+        }
     }
 
     fn buildkit_line(&mut self, id: u32, c: &[u8], elapsed: bool, flags: &mut u8) -> StepId {
@@ -601,35 +635,35 @@ impl LogReader {
         if self.error_block.is_some_and(|b| b == step) {
             *flags |= LineRec::SUMMARY;
         }
-        if !elapsed
-            && let Some(i) = step.get() {
-                let st = &mut self.steps[i];
-                if c.starts_with(b"DONE") {
-                    *flags |= LineRec::FRAMING;
-                    if st.status != StepStatus::Failed {
-                        st.status = StepStatus::Done;
-                    }
-                } else if c.starts_with(b"CACHED") {
-                    *flags |= LineRec::FRAMING;
-                    st.status = StepStatus::Cached;
-                } else if c.starts_with(b"CANCELED") {
-                    *flags |= LineRec::FRAMING;
-                    if st.status != StepStatus::Failed {
-                        st.status = StepStatus::Canceled;
-                    }
-                } else if c.starts_with(b"ERROR") {
-                    *flags |= LineRec::FRAMING;
-                    if st.command.is_empty()
-                        && let Some((a, b)) = frame::failed_command(c) {
-                            st.command = lossy_truncated(&c[a..b]);
-                            st.instruction.get_or_insert_with(|| "RUN".to_string());
-                        }
-                    st.status = StepStatus::Failed;
-                    st.exit_code = st.exit_code.or_else(|| frame::exit_code(c));
-                    st.failed_at.get_or_insert(self.line_no);
-                    self.last_error_step = Some(step);
+        if !elapsed && let Some(i) = step.get() {
+            let st = &mut self.steps[i];
+            if c.starts_with(b"DONE") {
+                *flags |= LineRec::FRAMING;
+                if st.status != StepStatus::Failed {
+                    st.status = StepStatus::Done;
                 }
+            } else if c.starts_with(b"CACHED") {
+                *flags |= LineRec::FRAMING;
+                st.status = StepStatus::Cached;
+            } else if c.starts_with(b"CANCELED") {
+                *flags |= LineRec::FRAMING;
+                if st.status != StepStatus::Failed {
+                    st.status = StepStatus::Canceled;
+                }
+            } else if c.starts_with(b"ERROR") {
+                *flags |= LineRec::FRAMING;
+                if st.command.is_empty()
+                    && let Some((a, b)) = frame::failed_command(c)
+                {
+                    st.command = lossy_truncated(&c[a..b]);
+                    st.instruction.get_or_insert_with(|| "RUN".to_string());
+                }
+                st.status = StepStatus::Failed;
+                st.exit_code = st.exit_code.or_else(|| frame::exit_code(c));
+                st.failed_at.get_or_insert(self.line_no);
+                self.last_error_step = Some(step);
             }
+        }
         step
     }
 
@@ -717,6 +751,7 @@ impl LogReader {
             (None, Some(id)) => Some(format!("#{id}")),
             (None, None) => None,
         };
+        self.open_steps.push(self.steps.len());
         self.steps.push(Step {
             origin,
             index: h.index,

@@ -97,7 +97,9 @@ pub(crate) fn same_command(a: &str, b: &str) -> bool {
         return false;
     }
     // Builders abbreviate long commands differently; a long common prefix is the same step.
-    a == b || (a.len().min(b.len()) >= 40 && (a.starts_with(&b[..40]) || b.starts_with(&a[..40])))
+    // Compared as bytes: byte 40 may fall inside a character.
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a == b || (a.len().min(b.len()) >= 40 && a[..40] == b[..40])
 }
 
 #[cfg(test)]

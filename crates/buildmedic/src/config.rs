@@ -46,9 +46,10 @@ pub fn discover() -> miette::Result<Vec<ConfigFile>> {
             .ancestors()
             .map(|d| d.join(FILE_NAME))
             .find(|p| p.is_file())
-            && !files.iter().any(|f| f.path == p) {
-                files.push(read(&p)?);
-            }
+        && !files.iter().any(|f| f.path == p)
+    {
+        files.push(read(&p)?);
+    }
     Ok(files)
 }
 

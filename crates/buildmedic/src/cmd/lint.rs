@@ -168,7 +168,8 @@ fn build_config(args: &Args) -> miette::Result<LintConfig> {
         None => crate::config::discover()?.pop(),
     };
     let mut config = match &file {
-        Some(f) => LintConfig::from_toml(&f.text).map_err(|e| miette::miette!("{}: {e}", f.path.display()))?,
+        Some(f) => LintConfig::from_toml(&f.text)
+            .map_err(|e| miette::miette!("{}: {e}", f.path.display()))?,
         None => LintConfig::default(),
     };
     if !args.select.is_empty() {
@@ -193,4 +194,3 @@ fn build_config(args: &Args) -> miette::Result<LintConfig> {
     }
     Ok(config)
 }
-
