@@ -40,14 +40,7 @@ impl LazyRegex {
             .case_insensitive(case_insensitive)
             .build()
             .parse(pattern)
-            .map_err(|e| {
-                e.to_string()
-                    .lines()
-                    .last()
-                    .unwrap_or_default()
-                    .trim()
-                    .to_string()
-            })?;
+            .map_err(|e| last_line(&e))?;
         let mut names = Vec::new();
         collect_names(&hir, &mut names);
         let regex = LazyRegex {
@@ -88,19 +81,23 @@ impl LazyRegex {
             .size_limit(SIZE_LIMIT)
             .dfa_size_limit(DFA_LIMIT)
             .build()
-            .map_err(|e| {
-                e.to_string()
-                    .lines()
-                    .last()
-                    .unwrap_or_default()
-                    .trim()
-                    .to_string()
-            })
+            .map_err(|e| last_line(&e))
     }
 
     pub fn is_match(&self, text: &[u8]) -> bool {
         self.get().is_some_and(|r| r.is_match(text))
     }
+}
+
+/// regex errors draw the pattern with a caret over several lines; the last one says what
+/// is wrong, which is what the entry's error message needs.
+fn last_line(e: &dyn std::fmt::Display) -> String {
+    e.to_string()
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .trim()
+        .to_string()
 }
 
 fn collect_names(hir: &regex_syntax::hir::Hir, out: &mut Vec<String>) {

@@ -10,6 +10,23 @@ pub mod diagnosis;
 pub mod explain;
 pub mod lint;
 
+/// Escaping for GitHub Actions workflow commands (`::error file=...::message`), shared by the
+/// diagnosis and lint renderers.
+/// <https://docs.github.com/actions/reference/workflow-commands-for-github-actions>
+pub(crate) mod github_command {
+    /// The message part: `%`, CR and LF.
+    pub fn escape_data(s: &str) -> String {
+        s.replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
+    }
+
+    /// A property value (`file=`, `title=`): also `:` and `,`.
+    pub fn escape_property(s: &str) -> String {
+        escape_data(s).replace(':', "%3A").replace(',', "%2C")
+    }
+}
+
 /// Whether text output may use ANSI colours.
 ///
 /// Colours are used only when the stream is a terminal and `NO_COLOR` is unset or empty

@@ -1,17 +1,8 @@
 //! `--format github`: workflow commands that GitHub Actions turns into annotations.
 //! <https://docs.github.com/actions/reference/workflow-commands-for-github-actions>
 
+use crate::github_command::{escape_data, escape_property};
 use buildmedic_engine::{Diagnosis, Status};
-
-fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-fn escape_property(s: &str) -> String {
-    escape_data(s).replace(':', "%3A").replace(',', "%2C")
-}
 
 pub fn github(d: &Diagnosis) -> String {
     if d.status == Status::Succeeded {

@@ -1,5 +1,6 @@
 //! GitHub Actions workflow commands: `::error file=..,line=..,col=..,title=..::message`.
 
+use crate::github_command::{escape_data, escape_property};
 use buildmedic_lint::{LintReport, Severity};
 
 /// One annotation per diagnostic (and per input error).
@@ -35,14 +36,4 @@ pub fn render(report: &LintReport) -> String {
         ));
     }
     out
-}
-
-fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-fn escape_property(s: &str) -> String {
-    escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
