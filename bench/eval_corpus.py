@@ -20,12 +20,22 @@ import argparse
 import collections
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+
+
+# A log "shows" a failing step when the builder's framing names one: a verdict naming the
+# failed command, a BuildKit step error or error summary, or a legacy step cut by an error.
+VERDICT = re.compile(rb"returned a non-zero code|did not complete successfully|executor failed running|#\d+ ERROR|=> ERROR \[|^\s*> \[", re.M)
+
+
+def shows_failing_step(data):
+    return bool(VERDICT.search(data))
 
 
 def norm(s):
@@ -70,6 +80,7 @@ def main():
     ent_total = collections.Counter()
     ent_found = collections.Counter()
     succ_total = succ_ok = 0
+    step_visible = step_found = step_found_total = 0
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for r in rows:
@@ -90,6 +101,7 @@ def main():
             if out.returncode not in (0, 1):
                 print(f"{r['id']}: exit {out.returncode}: {out.stderr.decode(errors='replace')}", file=sys.stderr)
                 got, ents, status = "<error>", {}, "error"
+                d = {}
             else:
                 d = json.loads(out.stdout)
                 status = d["status"]
@@ -97,6 +109,13 @@ def main():
                 got = "no-failure" if status == "succeeded" else (prim["kind"] if prim else "<none>")
                 ents = prim["entities"] if prim else {}
             ok = got in accept
+            if expected != "no-failure":
+                with open(os.path.join(args.corpus, r["file"]), "rb") as src:
+                    visible = shows_failing_step(src.read())
+                found = bool(d.get("failing_step"))
+                step_visible += visible
+                step_found += visible and found
+                step_found_total += found
             if expected == "no-failure":
                 succ_total += 1
                 succ_ok += ok
@@ -134,6 +153,8 @@ def main():
             print(f"  {n} x {e} -> {g}")
     print(f"\ntop-1 accuracy: {correct}/{total} = {acc:.1f}%" + (f" (after {args.noise} MB of noise)" if noise else ""))
     print(f"successful builds reported as succeeded: {succ_ok}/{succ_total}")
+    print(f"failing step: found in {step_found}/{step_visible} failed logs whose framing shows one "
+          f"({step_found_total} failed logs have a failing step in the output)")
     print("entity recall: " + ", ".join(f"{n} {ent_found[n]}/{ent_total[n]}" for n in ("package", "image", "command"))
           + f" = {ef}/{et} = {erec:.1f}%")
     if args.json:

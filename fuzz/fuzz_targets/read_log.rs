@@ -2,9 +2,10 @@
 //!
 //! Run: `cargo +nightly fuzz run read_log fuzz/seeds/read_log -- -max_len=65536`.
 //!
-//! Inputs starting with `\xffR` are repeated past the reader's 1 MiB buffer, so that
-//! lines longer than the buffer (`CONTINUED` segments, dropped progress bars) are reached
-//! with small inputs. Inputs starting with the gzip magic go through `input::sniff`.
+//! Inputs `\xffR<unit>\n<rest>` make one line longer than the reader's 1 MiB buffer: `unit`
+//! (which has no newline) is repeated past two buffers, then `\n<rest>` follows, so that
+//! `CONTINUED` segments and dropped progress bars are reached with small inputs. Inputs
+//! starting with the gzip magic go through `input::sniff`.
 
 #![no_main]
 
@@ -84,18 +85,18 @@ impl Sink for Check {
     }
 }
 
-/// `data` repeated until `len` bytes, without materialising it.
+/// `unit` repeated until `left` bytes, without materialising it.
 struct Repeat<'a> {
-    data: &'a [u8],
+    unit: &'a [u8],
     pos: usize,
     left: usize,
 }
 
 impl Read for Repeat<'_> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let n = out.len().min(self.left).min(self.data.len() - self.pos);
-        out[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
-        self.pos = (self.pos + n) % self.data.len();
+        let n = out.len().min(self.left).min(self.unit.len() - self.pos);
+        out[..n].copy_from_slice(&self.unit[self.pos..self.pos + n]);
+        self.pos = (self.pos + n) % self.unit.len();
         self.left -= n;
         Ok(n)
     }
@@ -136,16 +137,23 @@ fn run<R: Read>(input: R, len: Option<u64>) {
     }
 }
 
+fn memchr_newline(b: &[u8]) -> usize {
+    b.iter().position(|&c| c == b'\n').unwrap_or(b.len())
+}
+
 fuzz_target!(|data: &[u8]| {
-    if let Some(rest) = data.strip_prefix(b"\xffR")
-        && !rest.is_empty()
+    if let Some(body) = data.strip_prefix(b"\xffR")
+        && let nl = memchr_newline(body)
+        && nl > 0
     {
+        let (unit, rest) = body.split_at(nl);
         let input = Repeat {
-            data: rest,
+            unit,
             pos: 0,
             left: REPEAT_TO,
-        };
-        run(input, Some(REPEAT_TO as u64));
+        }
+        .chain(rest);
+        run(input, Some((REPEAT_TO + rest.len()) as u64));
     } else if data.starts_with(&[0x1f, 0x8b]) {
         let Ok(input) = buildmedic_log::input::sniff(Box::new(io::Cursor::new(data.to_vec())))
         else {

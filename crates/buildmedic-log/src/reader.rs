@@ -425,7 +425,9 @@ impl LogReader {
                     *flags |= LineRec::FRAMING;
                     self.builder_buildkit = true;
                     return self.tty_progress(&t[3..]);
-                } else if t.starts_with(b"> [") && t.ends_with(b":") {
+                } else if t.starts_with(b"> [") && t.trim_ascii_end().ends_with(b":") {
+                    // Terminals pad the line: the colon may be followed by spaces.
+                    let t = t.trim_ascii_end();
                     *flags |= LineRec::FRAMING | LineRec::SUMMARY;
                     self.builder_buildkit = true;
                     let id = self.summary_header(&t[2..t.len() - 1]);

@@ -389,3 +389,17 @@ Successfully tagged x:1\n2020/05/24 04:28:30 Executing step ID: push. Timeout(se
     let (_, c) = read(log);
     assert_eq!(c.lines[5].2, None);
 }
+
+#[test]
+fn padded_tty_summary_header() {
+    let log = b" > [ 9/11] RUN mamba install -y python=3.9 bowtie:            \n\
+16.47 error    libmamba Could not solve for environment specs\n";
+    let (s, c) = read(log);
+    let f = failing(&s);
+    assert_eq!(f.index, Some(9));
+    assert_eq!(f.command, "mamba install -y python=3.9 bowtie");
+    assert_eq!(
+        c.lines[1].1,
+        "error    libmamba Could not solve for environment specs"
+    );
+}
