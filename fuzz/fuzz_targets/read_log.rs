@@ -137,16 +137,12 @@ fn run<R: Read>(input: R, len: Option<u64>) {
     }
 }
 
-fn memchr_newline(b: &[u8]) -> usize {
-    b.iter().position(|&c| c == b'\n').unwrap_or(b.len())
-}
-
 fuzz_target!(|data: &[u8]| {
-    if let Some(body) = data.strip_prefix(b"\xffR")
-        && let nl = memchr_newline(body)
-        && nl > 0
-    {
-        let (unit, rest) = body.split_at(nl);
+    let repeat = data
+        .strip_prefix(b"\xffR")
+        .map(|body| body.split_at(body.iter().position(|&c| c == b'\n').unwrap_or(body.len())))
+        .filter(|(unit, _)| !unit.is_empty());
+    if let Some((unit, rest)) = repeat {
         let input = Repeat {
             unit,
             pos: 0,

@@ -776,3 +776,34 @@ fn explain_text_snapshot() {
     assert_eq!(out.status.code(), Some(0));
     insta::assert_snapshot!(stdout_of(&out));
 }
+
+#[test]
+fn exit_zero_reports_failures_without_failing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let log = dir.path().join("build.log");
+    std::fs::write(
+        &log,
+        "Step 2/2 : RUN apt-get install -y nosuchpkg\nE: Unable to locate package nosuchpkg\n\
+The command '/bin/sh -c apt-get install -y nosuchpkg' returned a non-zero code: 100\n",
+    )
+    .expect("write log");
+    let out = assert_cmd::Command::cargo_bin("buildmedic")
+        .expect("binary")
+        .args(["diagnose", "--no-config", "--exit-zero", "--format", "json"])
+        .arg(&log)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0));
+    let d: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(d["status"], "failed");
+    assert_eq!(d["findings"][0]["kind"], "apt-get-failed");
+    // Input errors still exit 2.
+    let missing = assert_cmd::Command::cargo_bin("buildmedic")
+        .expect("binary")
+        .args(["diagnose", "--no-config", "--exit-zero"])
+        .arg(dir.path().join("missing.log"))
+        .output()
+        .expect("run");
+    assert_eq!(missing.status.code(), Some(2));
+}

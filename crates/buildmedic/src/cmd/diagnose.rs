@@ -34,6 +34,10 @@ pub struct Args {
     /// Ignore buildmedic.toml files and the user rule directory.
     #[arg(long)]
     pub no_config: bool,
+    /// Exit with 0 even when a failure is found (input and usage errors still exit 2):
+    /// for reporting-only CI steps.
+    #[arg(long)]
+    pub exit_zero: bool,
 }
 
 /// Exit codes: 0 every build succeeded, 1 a failure was found, 2 an input or usage error
@@ -58,11 +62,7 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
                 let mut out = stdout.lock();
                 if out.write_all(render(&d, format, color).as_bytes()).is_err() {
                     // stdout closed (e.g. `| head`): stop quietly.
-                    return Ok(ExitCode::from(if any_error {
-                        2
-                    } else {
-                        u8::from(any_failed)
-                    }));
+                    return Ok(exit_code(any_error, any_failed, args.exit_zero));
                 }
             }
             Err(e) => {
@@ -71,13 +71,17 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
             }
         }
     }
-    Ok(ExitCode::from(if any_error {
+    Ok(exit_code(any_error, any_failed, args.exit_zero))
+}
+
+fn exit_code(any_error: bool, any_failed: bool, exit_zero: bool) -> ExitCode {
+    ExitCode::from(if any_error {
         2
-    } else if any_failed {
+    } else if any_failed && !exit_zero {
         1
     } else {
         0
-    }))
+    })
 }
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
