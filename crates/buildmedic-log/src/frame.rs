@@ -193,15 +193,23 @@ pub fn prompt_command(s: &[u8]) -> Option<usize> {
     {
         // PowerShell `PS C:\dir> cmd` and cmd.exe `C:\dir>cmd`.
         at + memchr::memchr(b'>', &rest[..rest.len().min(256)])? + 1
-    } else if matches!(rest.first(), Some(b'$' | b'+' | b'#')) && rest.get(1) == Some(&b' ') {
+    } else if matches!(rest.first(), Some(b'$' | b'+' | b'#' | b'%'))
+        && rest.get(1) == Some(&b' ')
+        // Commands start in lower case or with a path; `# To activate this environment`
+        // (conda) and `% Total` (curl's progress header) do not.
+        && rest.get(2).is_some_and(|b| b.is_ascii_lowercase() || matches!(b, b'/' | b'.'))
+    {
         at + 2
+    } else if rest.starts_with("❯ ".as_bytes()) || rest.starts_with("➜ ".as_bytes()) {
+        // zsh/starship prompts.
+        at + rest.iter().position(|b| *b == b' ')? + 1
     } else {
-        // `user@host:~/dir$ cmd` / `root@abc:/app# cmd`
+        // `user@host:~/dir$ cmd` / `root@abc:/app# cmd` / `alpine:~/nginx# cmd`
         let sp = memchr::memchr(b' ', &rest[..rest.len().min(128)])?;
         let token = &rest[..sp];
         if token.len() < 3
             || !matches!(token.last(), Some(b'$' | b'#'))
-            || memchr::memchr(b'@', token).is_none()
+            || !token.iter().any(|b| matches!(b, b'@' | b':' | b'~'))
         {
             return None;
         }
@@ -521,6 +529,15 @@ mod tests {
         );
         assert_eq!(cmd("root@4f2a:/app# make"), Some("make".into()));
         assert_eq!(
+            cmd("alpine:~/nginx# docker build -t web ."),
+            Some("docker build -t web .".into())
+        );
+        assert_eq!(
+            cmd("❯ make -f Makefile.am docker"),
+            Some("make -f Makefile.am docker".into())
+        );
+        assert_eq!(cmd("% conda env create"), Some("conda env create".into()));
+        assert_eq!(
             cmd("user@host:~/src$ ./build.sh"),
             Some("./build.sh".into())
         );
@@ -533,6 +550,8 @@ mod tests {
             Some("docker build -t app .".into())
         );
         assert_eq!(cmd("# 1 is the answer"), None);
+        assert_eq!(cmd("# To activate this environment, use"), None);
+        assert_eq!(cmd("% Total    % Received % Xferd"), None);
         assert_eq!(cmd("$ "), None);
         assert_eq!(cmd("Collecting numpy"), None);
         assert_eq!(cmd("email me@host.com# now"), None);

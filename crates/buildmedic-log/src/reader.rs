@@ -562,7 +562,7 @@ impl LogReader {
         if self.dashes_open && !c.is_empty() {
             self.dashes_open = false;
         }
-        if matches!(first, b'$' | b'+' | b'#' | b'(' | b'[' | b'P' | b'R' | b'A'..=b'Z' | b'a'..=b'z')
+        if matches!(first, b'$' | b'+' | b'#' | b'%' | b'(' | b'[' | b'A'..=b'Z' | b'a'..=b'z' | 0xe2)
             && frame::prompt_command(c).is_some()
         {
             *flags |= LineRec::PROMPT;

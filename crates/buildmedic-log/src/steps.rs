@@ -85,6 +85,14 @@ pub(crate) fn lossy_truncated(bytes: &[u8]) -> String {
     if bytes.len() == MAX_COMMAND && s.ends_with('\u{fffd}') {
         s.pop();
     }
+    // Each invalid byte became a 3-byte replacement char: cut again to stay within the bound.
+    if s.len() > MAX_COMMAND {
+        let end = (0..=MAX_COMMAND)
+            .rev()
+            .find(|&i| s.is_char_boundary(i))
+            .unwrap_or(0);
+        s.truncate(end);
+    }
     s
 }
 

@@ -1,5 +1,6 @@
 //! Inputs found by `fuzz/` (cargo-fuzz), minimised, kept so they stay fixed.
 
+use buildmedic_log::steps::MAX_COMMAND;
 use buildmedic_log::{NullSink, read_log};
 
 fn read(log: &[u8]) -> buildmedic_log::LogSummary {
@@ -23,4 +24,19 @@ failed to solveprocess \"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x07num\xffd\xf
     );
     let s = read(log.as_bytes());
     assert!(s.failing_step.is_some());
+}
+
+/// A step command is stored lossily decoded: each invalid byte of the first
+/// `MAX_COMMAND` bytes became a 3-byte U+FFFD, so the command grew past its documented bound.
+/// (Fuzz input `\xffR#1 \xff`: that unit repeated into one line longer than the buffer.)
+#[test]
+fn command_of_invalid_bytes_stays_within_max_command() {
+    let mut log = b"#1 ".to_vec();
+    log.extend_from_slice(&[0xff; 2000]);
+    log.push(b'\n');
+    let s = read(&log);
+    assert_eq!(s.steps.len(), 1);
+    let cmd = &s.steps[0].command;
+    assert!(cmd.len() <= MAX_COMMAND, "{}", cmd.len());
+    assert!(cmd.len() > MAX_COMMAND - 3, "{}", cmd.len());
 }
