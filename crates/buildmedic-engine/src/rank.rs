@@ -578,8 +578,9 @@ fn context_entities(
             .max_by_key(|(l, _)| *l)
             .map(|(_, c)| c.clone())
     };
-    let run_step = step
-        .filter(|s| s.instruction.as_deref().is_none_or(|i| i == "RUN") && !s.command.is_empty());
+    // Only a RUN step's arguments are a command (not `[internal] load metadata ...`).
+    let run_step =
+        step.filter(|s| s.instruction.as_deref() == Some("RUN") && !s.command.is_empty());
     if let Some((in_step, _)) = first.filter(|(s, _)| *s != StepId::NONE)
         && let Some(cmd) = prompt_before(in_step)
     {

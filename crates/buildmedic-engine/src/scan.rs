@@ -476,7 +476,18 @@ pub(crate) fn push_capture(out: &mut Vec<(&'static str, String)>, name: &str, va
     if v.is_empty() {
         return;
     }
-    let entry = (*name, v.to_string());
+    // Build directories name Pythons without the dot (`cpython-311`, `py38`): say `3.11`.
+    let v = if *name == "python_version"
+        && v.len() >= 2
+        && v.len() <= 3
+        && v.starts_with('3')
+        && v.bytes().all(|b| b.is_ascii_digit())
+    {
+        format!("3.{}", &v[1..])
+    } else {
+        v.to_string()
+    };
+    let entry = (*name, v);
     if !out.contains(&entry) {
         out.push(entry);
     }

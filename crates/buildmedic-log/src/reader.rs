@@ -586,6 +586,12 @@ impl LogReader {
     }
 
     fn buildkit_line(&mut self, id: u32, c: &[u8], elapsed: bool, flags: &mut u8) -> StepId {
+        // `#0 building with "default" instance using docker driver`: buildx's preamble, not a
+        // step (it never ends, and would pass for the last unfinished step).
+        if id == 0 && c.starts_with(b"building with ") {
+            *flags |= LineRec::FRAMING;
+            return StepId::NONE;
+        }
         // A vertex id printed again after its step ended belongs to a new build in the same
         // log (CI jobs often run several): start a new step rather than revive the old one.
         let reused = self.buildkit_step(id).filter(|s| {
