@@ -49,9 +49,8 @@ impl Engine {
     pub fn diagnose<R: Read>(&self, input: R, source: &str) -> io::Result<Diagnosis> {
         let mut scanner = scan::Scanner::new(&self.matcher);
         let summary = buildmedic_log::read_log(input, &mut scanner)?;
-        let lookup = |kind: &str| self.kb.get(kind).cloned();
         Ok(rank::conclude(
-            &lookup,
+            &self.kb,
             &self.matcher,
             &summary,
             &scanner,

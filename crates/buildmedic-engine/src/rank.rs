@@ -17,7 +17,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use buildmedic_kb::{Entry, Scope, UNKNOWN};
+use buildmedic_kb::{Entry, KnowledgeBase, Scope, UNKNOWN};
 use buildmedic_log::{BuildVerdict, LogSummary, Step, StepId};
 use buildmedic_redact::redact;
 
@@ -57,7 +57,7 @@ struct KindScore<'a> {
 }
 
 pub(crate) fn conclude(
-    kb_entry: &dyn Fn(&str) -> Option<Entry>,
+    kb: &KnowledgeBase,
     matcher: &Matcher,
     summary: &LogSummary,
     scanner: &Scanner<'_>,
@@ -212,10 +212,10 @@ pub(crate) fn conclude(
     }
 
     // Explained-away symptoms.
-    let entries: Vec<Option<Entry>> = matcher.kinds.iter().map(|k| kb_entry(k)).collect();
+    let entries: Vec<Option<&Entry>> = matcher.kinds.iter().map(|k| kb.get(k)).collect();
     let mut suppressed_by: HashMap<usize, usize> = HashMap::new();
     for a in &present {
-        let Some(entry) = &entries[a.kind] else {
+        let Some(entry) = entries[a.kind] else {
             continue;
         };
         for b in &present {
@@ -263,7 +263,7 @@ pub(crate) fn conclude(
     let step = step_id.and_then(|id| summary.step(id));
     let images = base_images(summary);
     for k in &kept {
-        let Some(entry) = &entries[k.kind] else {
+        let Some(entry) = entries[k.kind] else {
             continue;
         };
         let is_primary = Some(k.kind) == primary;
@@ -277,21 +277,15 @@ pub(crate) fn conclude(
         diagnosis.findings.push(f);
     }
     if primary.is_none() {
-        let unknown = kb_entry(UNKNOWN);
-        let mut f = unknown_finding(
-            matcher,
-            unknown.as_ref(),
-            summary,
-            scanner,
-            failing.or(step_id),
-        );
+        let unknown = kb.get(UNKNOWN);
+        let mut f = unknown_finding(matcher, unknown, summary, scanner, failing.or(step_id));
         let first = f
             .lines
             .first()
             .map(|l| (step_id.unwrap_or(StepId::NONE), *l));
         let context = context_entities(step, first, scanner, &images);
         f.entities = with_context(&f.entities, &context, true);
-        if let Some(u) = &unknown {
+        if let Some(u) = unknown {
             f.steps = u.render_fix(&f.entities);
         }
         diagnosis.findings.insert(0, f);

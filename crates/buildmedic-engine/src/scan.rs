@@ -119,11 +119,12 @@ impl<'m> Scanner<'m> {
     fn on_line(&mut self, batch: &Batch<'_>, index: usize) {
         let rec = &batch.lines[index];
         let text = batch.text(rec);
-        self.matcher
-            .candidates(text, &mut self.scratch, &mut self.seen);
+        // A copy of the reference: signatures borrow from the matcher, not from `self`.
+        let matcher = self.matcher;
+        matcher.candidates(text, &mut self.scratch, &mut self.seen);
         let mut sigs = std::mem::take(&mut self.scratch);
         for &si in &sigs {
-            let sig = &self.matcher.signatures[si as usize].def;
+            let sig = &matcher.signatures[si as usize].def;
             let Some(caps) = sig.regex.get().and_then(|r| r.captures(text)) else {
                 continue;
             };
@@ -136,7 +137,6 @@ impl<'m> Scanner<'m> {
                     push_capture(&mut captures, name, m.as_bytes());
                 }
             }
-            let has_window = sig.window.is_some();
             let bucket = self.bucket_mut(rec.step);
             let count = bucket.counts.entry(si).or_insert(0);
             *count += 1;
@@ -153,7 +153,7 @@ impl<'m> Scanner<'m> {
                 window_hits: 0,
             });
             let match_index = bucket.matches.len() - 1;
-            if let Some(w) = has_window.then_some(sig.window.as_ref()).flatten() {
+            if let Some(w) = &sig.window {
                 if w.before > 0 {
                     self.look_back(batch, index, si, match_index);
                 }
