@@ -250,6 +250,11 @@ impl LogReader {
         self.open_steps.retain(|&i| {
             let st = &mut steps[i];
             match st.status {
+                // tty progress marks steps done on every redraw, even the one that fails
+                // next; tty logs are small, their steps keep everything.
+                StepStatus::Done | StepStatus::Cached if st.origin == StepOrigin::BuildkitTty => {
+                    true
+                }
                 StepStatus::Done | StepStatus::Cached => {
                     if st.instruction.as_deref() != Some("FROM") {
                         st.command = String::new();
@@ -737,6 +742,12 @@ impl LogReader {
             if st.status != StepStatus::Failed {
                 st.status = StepStatus::Failed;
                 st.failed_at = Some(self.line_no);
+            }
+            if st.command.is_empty() {
+                st.command = lossy_truncated(&t[h.command.0..h.command.1]);
+                st.instruction = h
+                    .instruction
+                    .map(|(a, b)| lossy_truncated(&t[a..b]).to_ascii_uppercase());
             }
         }
         id

@@ -127,15 +127,14 @@ executor failed running [/bin/sh -c conda env create -f environment.yml]: exit c
         pkg.2.map(|i| i as usize),
         s.failing_step.and_then(|i| i.get())
     );
-    // Steps that succeeded keep their label and status; their command is dropped to keep
-    // memory flat.
+    // tty steps keep their command (the redraws mark steps done before they fail).
     let cached = s
         .steps
         .iter()
         .find(|st| st.label.as_deref() == Some("[2/5]"))
         .unwrap();
     assert_eq!(cached.status, StepStatus::Cached);
-    assert!(cached.command.is_empty());
+    assert_eq!(cached.command, "/app");
 }
 
 #[test]
@@ -402,4 +401,18 @@ fn padded_tty_summary_header() {
         c.lines[1].1,
         "error    libmamba Could not solve for environment specs"
     );
+}
+
+#[test]
+fn succeeded_plain_steps_drop_their_command_but_failing_and_from_steps_keep_it() {
+    let log = b"#1 [1/3] FROM docker.io/library/python:3.11\n#1 DONE 0.1s\n\
+#2 [2/3] RUN pip install numpy\n#2 DONE 3.0s\n\
+#3 [3/3] RUN pip install nope==0\n#3 ERROR: process \"/bin/sh -c pip install nope==0\" did not complete successfully: exit code: 1\n";
+    let (s, _) = read(log);
+    assert_eq!(s.steps[0].command, "docker.io/library/python:3.11");
+    assert!(
+        s.steps[1].command.is_empty(),
+        "memory stays flat on long builds"
+    );
+    assert_eq!(failing(&s).command, "pip install nope==0");
 }
