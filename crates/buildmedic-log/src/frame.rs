@@ -319,10 +319,13 @@ pub fn exit_code(s: &[u8]) -> Option<i32> {
 /// `process "/bin/sh -c CMD" did not complete`, `The command '/bin/sh -c CMD' returned`,
 /// `executor failed running [/bin/sh -c CMD]:`.
 pub fn failed_command(s: &[u8]) -> Option<(usize, usize)> {
-    let (start, end) = if let Some(p) = find(s, b"process \"") {
+    // `process "X" did not complete` names a command; BuildKit's `failed to process "X":`
+    // (a Dockerfile word it could not expand) does not.
+    let (start, end) = if let Some(p) =
+        find(s, b"process \"").filter(|_| find(s, b"\" did not complete").is_some())
+    {
         let start = p + 9;
-        let end = memchr::memmem::rfind(&s[start..], b"\" did not complete")
-            .or_else(|| memchr::memmem::rfind(&s[start..], b"\""))?;
+        let end = memchr::memmem::rfind(&s[start..], b"\" did not complete")?;
         (start, start + end)
     } else if let Some(p) = find(s, b"The command '") {
         let start = p + 13;
@@ -627,6 +630,12 @@ mod tests {
         );
         assert!(failed_command(b"nothing here").is_none());
         assert!(failed_command(b"process \"unterminated").is_none());
+        assert!(
+            failed_command(
+                b"failed to solve: failed to process \"'https://x\": unexpected end of statement"
+            )
+            .is_none()
+        );
     }
 
     #[test]
