@@ -1,5 +1,5 @@
-//! Fixtures of the environment-definition checks: every `positive*` fixture (file or
-//! directory) yields findings of its check, snapshotted; every `negative*` fixture none.
+//! Fixtures of every registered check: every `positive*` fixture (file or directory) yields
+//! findings of its check, snapshotted; every `negative*` fixture none.
 //! Also: every registered check, whoever owns it, has both kinds of fixture.
 
 use std::path::{Path, PathBuf};
@@ -81,7 +81,7 @@ fn render(report: &LintReport, check: &str, base: &Path) -> String {
 
 #[test]
 fn positive_fixtures_report_their_check() {
-    for info in buildmedic_lint::checks::ALL {
+    for info in buildmedic_lint::registry() {
         let check = info.id;
         let positives = fixtures(check, "positive");
         assert!(!positives.is_empty(), "{check}: no positive fixture");
@@ -108,7 +108,7 @@ fn positive_fixtures_report_their_check() {
 
 #[test]
 fn negative_fixtures_are_clean() {
-    for info in buildmedic_lint::checks::ALL {
+    for info in buildmedic_lint::registry() {
         let check = info.id;
         let negatives = fixtures(check, "negative");
         assert!(!negatives.is_empty(), "{check}: no negative fixture");
