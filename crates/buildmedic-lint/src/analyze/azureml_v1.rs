@@ -1,10 +1,10 @@
 //! Azure ML v1 environment JSON (`azureml_environment.json`, REST bodies).
 
 use crate::analyze::azureml_v2::{escapes_context, lint_name};
-use crate::analyze::{conda, is_templated};
+use crate::analyze::conda;
 use crate::checks;
 use crate::context::{FileCx, FollowUp};
-use crate::hooks::{Hooks, ImageRefOrigin};
+use crate::hooks::Hooks;
 use crate::source::{FileKind, SourceFile};
 use crate::yaml::{Node, Yaml};
 
@@ -28,21 +28,8 @@ pub(crate) fn lint(root: &Node, cx: &mut FileCx<'_>, hooks: Hooks) {
                 .unwrap_or(0..0);
             checks::docker_option_missing::report(span, true, cx);
         }
-        if let Some(image) = docker.get("baseImage")
-            && let Some(reference) = image.as_str()
-            && !reference.trim().is_empty()
-            && !is_templated(reference)
-        {
-            let span = image
-                .content_offset(&cx.file.text)
-                .map(|o| o..o + reference.len())
-                .unwrap_or_else(|| image.span.clone());
-            hooks.image_ref.check_image_reference(
-                reference,
-                span,
-                ImageRefOrigin::EnvironmentDefinition,
-                cx,
-            );
+        if let Some(image) = docker.get("baseImage") {
+            crate::analyze::check_definition_image(image, &hooks, cx);
         }
         if let Some(registry) = docker.get_non_null("baseImageRegistry") {
             checks::registry_credentials_incomplete::check(registry, cx);

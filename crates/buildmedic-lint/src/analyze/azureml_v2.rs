@@ -6,7 +6,7 @@ use crate::analyze::{conda, is_templated, is_url};
 use crate::checks;
 use crate::context::{FileCx, FollowUp};
 use crate::engine::{display_path, resolve};
-use crate::hooks::{Hooks, ImageRefOrigin};
+use crate::hooks::Hooks;
 use crate::source::FileKind;
 use crate::yaml::Node;
 
@@ -33,21 +33,8 @@ pub(crate) fn lint(root: &Node, cx: &mut FileCx<'_>, hooks: Hooks) {
         checks::docker_option_missing::report(span, false, cx);
     }
 
-    if let Some(image) = root.get("image")
-        && let Some(reference) = image.as_str()
-        && !reference.trim().is_empty()
-        && !is_templated(reference)
-    {
-        let span = image
-            .content_offset(&cx.file.text)
-            .map(|o| o..o + reference.len())
-            .unwrap_or_else(|| image.span.clone());
-        hooks.image_ref.check_image_reference(
-            reference,
-            span,
-            ImageRefOrigin::EnvironmentDefinition,
-            cx,
-        );
+    if let Some(image) = root.get("image") {
+        crate::analyze::check_definition_image(image, &hooks, cx);
     }
     if let Some((key, build)) = root.entry("build") {
         lint_build(key, build, cx);

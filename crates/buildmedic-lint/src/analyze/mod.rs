@@ -18,3 +18,29 @@ pub(crate) fn is_url(value: &str) -> bool {
     let v = value.trim();
     v.contains("://") || v.starts_with("git@") || v.starts_with("azureml:")
 }
+
+/// Runs the image checks on the image reference an environment definition names (`image:`
+/// in v2 YAML, `docker.baseImage` in v1 JSON), pointing at the string's content. Empty and
+/// templated values (`{{...}}`, `${VAR}`) are left for when they are rendered.
+pub(crate) fn check_definition_image(
+    image: &crate::yaml::Node,
+    hooks: &crate::hooks::Hooks,
+    cx: &mut crate::context::FileCx<'_>,
+) {
+    let Some(reference) = image.as_str() else {
+        return;
+    };
+    if reference.trim().is_empty() || is_templated(reference) {
+        return;
+    }
+    let span = image
+        .content_offset(&cx.file.text)
+        .map(|o| o..o + reference.len())
+        .unwrap_or_else(|| image.span.clone());
+    hooks.image_ref.check_image_reference(
+        reference,
+        span,
+        crate::hooks::ImageRefOrigin::EnvironmentDefinition,
+        cx,
+    );
+}
