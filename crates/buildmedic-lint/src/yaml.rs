@@ -51,6 +51,15 @@ impl Node {
         }
     }
 
+    /// Where to report a key missing from this mapping: its first key, else the start of the
+    /// file.
+    pub fn missing_key_span(&self) -> Span {
+        self.as_map()
+            .and_then(|m| m.first())
+            .map(|(k, _)| k.span.clone())
+            .unwrap_or(0..0)
+    }
+
     pub fn is_null(&self) -> bool {
         matches!(self.value, Yaml::Null)
     }

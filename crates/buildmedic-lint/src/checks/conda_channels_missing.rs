@@ -31,14 +31,7 @@ pub(crate) fn check(env: &CondaEnv<'_>, cx: &mut FileCx<'_>) {
         None => {
             let span = env
                 .dependencies
-                .map(|(k, _)| k.span.clone())
-                .or_else(|| {
-                    env.root
-                        .as_map()
-                        .and_then(|m| m.first())
-                        .map(|(k, _)| k.span.clone())
-                })
-                .unwrap_or(0..0);
+                .map_or_else(|| env.root.missing_key_span(), |(k, _)| k.span.clone());
             cx.report(
                 &CHECK,
                 span,

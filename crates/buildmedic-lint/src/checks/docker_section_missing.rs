@@ -30,11 +30,7 @@ pub(crate) fn check<'a>(root: &'a Node, cx: &mut FileCx<'_>) -> Option<&'a Node>
             None
         }
         None => {
-            let span = root
-                .as_map()
-                .and_then(|m| m.first())
-                .map(|(k, _)| k.span.clone())
-                .unwrap_or(0..0);
+            let span = root.missing_key_span();
             cx.report(&CHECK, span, "environment has no `docker` section")
                 .help("add `\"docker\": {\"baseImage\": \"<image>:<tag>\"}`");
             None

@@ -24,11 +24,7 @@ pub(crate) fn check(root: &Node, cx: &mut FileCx<'_>) {
     if root.get("name").is_some_and(|n| !n.is_empty()) {
         return;
     }
-    let span = root
-        .as_map()
-        .and_then(|m| m.first())
-        .map(|(k, _)| k.span.clone())
-        .unwrap_or(0..0);
+    let span = root.missing_key_span();
     cx.report(&CHECK, span, "environment has no `name`").help(
         "add `name: <environment-name>`, or always pass `--name` to `az ml environment create`",
     );
