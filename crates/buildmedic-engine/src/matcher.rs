@@ -240,7 +240,6 @@ pub struct Matcher {
     pub signatures: Vec<CompiledSignature>,
     /// Stage-1 searchers, one per 64 trigger anchors.
     anchors: Vec<AhoCorasick>,
-    anchor_count: usize,
     anchor_literals: Vec<Vec<u8>>,
     triggers: AhoCorasick,
     /// For each trigger literal, the signatures it belongs to.
@@ -309,7 +308,6 @@ impl Matcher {
         if single_stage {
             anchors = literals.clone();
         }
-        let anchor_count = anchors.len();
         let anchor_literals = anchors.clone();
         let anchors: Vec<AhoCorasick> = if single_stage {
             vec![
@@ -361,7 +359,6 @@ impl Matcher {
             kinds,
             signatures,
             anchors,
-            anchor_count,
             anchor_literals,
             triggers,
             trigger_signatures,
@@ -373,10 +370,6 @@ impl Matcher {
     /// True when user rules added so many distinct triggers that stage 1 is skipped.
     pub fn is_single_stage(&self) -> bool {
         self.single_stage
-    }
-
-    pub fn anchor_count(&self) -> usize {
-        self.anchor_count
     }
 
     /// The trigger anchors, for `rules test --verbose` and benchmarks.

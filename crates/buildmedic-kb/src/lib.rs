@@ -10,9 +10,9 @@
 //! ```
 //!
 //! The built-in entries are embedded at build time (see `build.rs`). Users add or override
-//! entries with rule directories of the same layout ([`KnowledgeBase::load_dir`]) or inline
-//! entries in `buildmedic.toml` ([`KnowledgeBase::load_inline`]). Every load validates: a
-//! broken file is an error that names the file, line and problem.
+//! entries with rule directories of the same layout ([`KnowledgeBase::load_dir`]), named on the
+//! command line or in `buildmedic.toml`. Every load validates: a broken file is an error that
+//! names the file, line and problem.
 //!
 //! This crate owns the schema and validation; it does not match logs (`buildmedic-engine`).
 
@@ -128,25 +128,6 @@ impl KnowledgeBase {
         }
         self.validate_links()?;
         Ok(kinds)
-    }
-
-    /// Adds or replaces one entry written as TOML (an inline `[[diagnose.kind]]` table of
-    /// `buildmedic.toml`, already serialised back to TOML by the caller, or a file's text).
-    pub fn load_inline(
-        &mut self,
-        toml_text: &str,
-        path: &std::path::Path,
-    ) -> Result<String, KbError> {
-        let entry = load::parse_entry(
-            toml_text,
-            path,
-            Origin::File(path.to_path_buf()),
-            Vec::new(),
-        )?;
-        let kind = entry.kind.clone();
-        self.insert(entry);
-        self.validate_links()?;
-        Ok(kind)
     }
 
     fn insert(&mut self, entry: Entry) {

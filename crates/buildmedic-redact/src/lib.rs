@@ -176,18 +176,6 @@ pub fn redact(text: &str) -> Cow<'_, str> {
     out
 }
 
-/// Redacts in place; convenient for owned strings on their way to output.
-pub fn redact_string(text: &mut String) {
-    if let Cow::Owned(s) = redact(text) {
-        *text = s;
-    }
-}
-
-/// True if [`redact`] would change `text`.
-pub fn contains_secret(text: &str) -> bool {
-    matches!(redact(text), Cow::Owned(_))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
