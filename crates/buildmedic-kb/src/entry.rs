@@ -1,5 +1,6 @@
 //! The shape of an entry once loaded and validated.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -140,7 +141,8 @@ pub enum Expect {
 pub struct Fixture {
     /// Path relative to the entry's folder (`fixtures/pos-legacy.log`).
     pub file: String,
-    pub bytes: Vec<u8>,
+    /// Embedded in the binary for built-ins (not copied), read from disk for user rules.
+    pub bytes: Cow<'static, [u8]>,
     pub expect: Expect,
     /// Entities the diagnosis must contain (each listed value among the found ones).
     pub entities: BTreeMap<String, Vec<String>>,

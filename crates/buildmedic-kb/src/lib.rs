@@ -104,7 +104,7 @@ impl KnowledgeBase {
             let fixtures = e
                 .fixtures
                 .iter()
-                .map(|(name, bytes)| ((*name).to_string(), bytes.to_vec()))
+                .map(|(name, bytes)| ((*name).to_string(), std::borrow::Cow::Borrowed(*bytes)))
                 .collect();
             let entry = load::parse_entry(e.toml, &path, Origin::Builtin, fixtures)?;
             kb.insert(entry);

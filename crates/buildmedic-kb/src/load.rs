@@ -1,5 +1,6 @@
 //! Reading and validating entry files.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -161,7 +162,7 @@ pub(crate) fn parse_entry(
     text: &str,
     path: &Path,
     origin: Origin,
-    fixture_files: Vec<(String, Vec<u8>)>,
+    fixture_files: Vec<(String, Cow<'static, [u8]>)>,
 ) -> Result<Entry, KbError> {
     let raw: RawEntry = toml::from_str(text).map_err(|e| {
         let (line, column) = e.span().map_or((1, 1), |s| line_col(text, s.start));
@@ -338,7 +339,7 @@ pub(crate) fn parse_entry(
         ));
     }
 
-    let mut files: BTreeMap<String, Vec<u8>> = fixture_files.into_iter().collect();
+    let mut files: BTreeMap<String, Cow<'static, [u8]>> = fixture_files.into_iter().collect();
     let mut fixtures = Vec::new();
     for spanned in &raw.fixture {
         let line = line_of(spanned.span());
@@ -472,7 +473,7 @@ pub(crate) fn load_dir(dir: &Path) -> Result<Vec<Entry>, KbError> {
                         .map(|n| n.to_string_lossy())
                         .unwrap_or_default()
                 );
-                fixtures.push((name, std::fs::read(&f).map_err(io(&f))?));
+                fixtures.push((name, Cow::Owned(std::fs::read(&f).map_err(io(&f))?)));
             }
         } else if toml_path.parent() == Some(dir) {
             // Flat layout: fixtures named in the file are relative to the directory.
@@ -487,7 +488,7 @@ pub(crate) fn load_dir(dir: &Path) -> Result<Vec<Entry>, KbError> {
                 if let Some(file) = f.get("file").and_then(|v| v.as_str()) {
                     let fp = dir.join(file);
                     if let Ok(bytes) = std::fs::read(&fp) {
-                        fixtures.push((file.to_string(), bytes));
+                        fixtures.push((file.to_string(), Cow::Owned(bytes)));
                     }
                 }
             }
