@@ -447,7 +447,7 @@ static RANKED: std::sync::LazyLock<AhoCorasick> = std::sync::LazyLock::new(|| {
 /// How much a line looks like an error, for the `unknown` fallback: 0 not at all, 5 an
 /// explicit error line. Wrapper lines are ranked by the caller.
 pub fn error_rank(line: &[u8]) -> u8 {
-    let t = trim_ascii_start(line);
+    let t = line.trim_ascii_start();
     const STARTS: [&[u8]; 12] = [
         b"ERROR",
         b"error:",
@@ -484,12 +484,6 @@ fn python_exception_line(t: &[u8]) -> bool {
             .iter()
             .all(|b| b.is_ascii_alphanumeric() || *b == b'.' || *b == b'_')
 }
-
-fn trim_ascii_start(s: &[u8]) -> &[u8] {
-    let n = s.iter().take_while(|b| b.is_ascii_whitespace()).count();
-    &s[n..]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

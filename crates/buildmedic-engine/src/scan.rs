@@ -494,12 +494,8 @@ pub(crate) fn push_capture(out: &mut Vec<(&'static str, String)>, name: &str, va
 }
 
 fn lossy(text: &[u8]) -> String {
-    let cut = &text[..text.len().min(MAX_TEXT)];
-    let mut s = String::from_utf8_lossy(cut).into_owned();
-    if text.len() > MAX_TEXT {
-        if s.ends_with('\u{fffd}') {
-            s.pop();
-        }
+    let (mut s, cut) = buildmedic_log::clean::lossy_prefix(text, MAX_TEXT);
+    if cut {
         s.push('…');
     }
     s

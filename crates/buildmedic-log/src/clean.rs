@@ -111,6 +111,27 @@ fn skip_escape(buf: &[u8], at: usize, end: usize) -> usize {
     }
 }
 
+/// The text of at most `max` bytes of `bytes`, invalid UTF-8 replaced, cut at a character
+/// boundary; `true` when something was cut. Every invalid byte becomes a 3-byte replacement
+/// character, so the bound is enforced on the decoded text too.
+pub fn lossy_prefix(bytes: &[u8], max: usize) -> (String, bool) {
+    let cut = bytes.len() > max;
+    let mut s = String::from_utf8_lossy(&bytes[..bytes.len().min(max)]).into_owned();
+    // A cut inside a multi-byte character shows up as a trailing replacement char: drop it.
+    if cut && s.ends_with('\u{fffd}') {
+        s.pop();
+    }
+    if s.len() > max {
+        let end = (0..=max)
+            .rev()
+            .find(|&i| s.is_char_boundary(i))
+            .unwrap_or(0);
+        s.truncate(end);
+        return (s, true);
+    }
+    (s, cut)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,6 +195,17 @@ mod tests {
             clean("keep \u{fffd} alone".as_bytes()),
             "keep \u{fffd} alone"
         );
+    }
+
+    #[test]
+    fn lossy_prefixes_stay_within_their_bound() {
+        assert_eq!(lossy_prefix(b"abc", 8), ("abc".to_string(), false));
+        assert_eq!(
+            lossy_prefix("é".repeat(3).as_bytes(), 3),
+            ("é".to_string(), true)
+        );
+        let (s, cut) = lossy_prefix(&[0xff; 10], 10);
+        assert!(s.len() <= 10 && cut);
     }
 
     #[test]

@@ -410,7 +410,7 @@ impl LogReader {
                 self.builder_legacy = true;
             }
             b' ' | b'=' | b'>' => {
-                let t = trim_start(c);
+                let t = c.trim_ascii_start();
                 if t.starts_with(b"---> ") {
                     *flags |= LineRec::FRAMING;
                     self.builder_legacy = true;
@@ -617,7 +617,7 @@ impl LogReader {
                     Some(frame::bracket_header(c, 0).unwrap_or(frame::Header {
                         label: None,
                         instruction: None,
-                        command: (0, trim_end_len(c)),
+                        command: (0, c.trim_ascii_end().len()),
                         index: None,
                     }))
                 };
@@ -967,19 +967,6 @@ fn is_image_id(s: &[u8]) -> bool {
     n >= 12 && s[n..].iter().all(u8::is_ascii_whitespace)
 }
 
-fn trim_start(c: &[u8]) -> &[u8] {
-    let n = c.iter().take_while(|b| **b == b' ').count();
-    &c[n..]
-}
-
-fn trim_end_len(c: &[u8]) -> usize {
-    c.len()
-        - c.iter()
-            .rev()
-            .take_while(|b| b.is_ascii_whitespace())
-            .count()
-}
-
 /// How tty lines refer to a step: `[3/7]` is unique; `[internal]` is shared by several
 /// steps, so those are told apart by their description too. Descriptions can be cut short
 /// by the terminal width, so only their start is used.
@@ -1007,7 +994,7 @@ fn strip_duration(c: &[u8], start: usize, end: usize) -> usize {
                 .iter()
                 .all(|b| b.is_ascii_digit() || *b == b'.')
         {
-            return start + trim_end_len(&s[..sp]);
+            return start + s[..sp].trim_ascii_end().len();
         }
     }
     end

@@ -79,21 +79,7 @@ pub struct Step {
 pub const MAX_COMMAND: usize = 4096;
 
 pub(crate) fn lossy_truncated(bytes: &[u8]) -> String {
-    let bytes = &bytes[..bytes.len().min(MAX_COMMAND)];
-    let mut s = String::from_utf8_lossy(bytes).into_owned();
-    // A cut inside a multi-byte character shows up as a trailing replacement char: drop it.
-    if bytes.len() == MAX_COMMAND && s.ends_with('\u{fffd}') {
-        s.pop();
-    }
-    // Each invalid byte became a 3-byte replacement char: cut again to stay within the bound.
-    if s.len() > MAX_COMMAND {
-        let end = (0..=MAX_COMMAND)
-            .rev()
-            .find(|&i| s.is_char_boundary(i))
-            .unwrap_or(0);
-        s.truncate(end);
-    }
-    s
+    crate::clean::lossy_prefix(bytes, MAX_COMMAND).0
 }
 
 /// Normalises a command for comparison between a step header and a failure line:
