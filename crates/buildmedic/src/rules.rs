@@ -22,10 +22,12 @@ struct ConfigFile {
     diagnose: Option<DiagnoseTable>,
 }
 
+/// A knowledge-base file or rule directory that cannot be used (its message names the file,
+/// line and problem).
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 #[error("{0}")]
 #[diagnostic(code(buildmedic::rules))]
-struct RulesError(String);
+pub(crate) struct RulesError(pub String);
 
 fn load(kb: &mut KnowledgeBase, dir: &Path) -> miette::Result<()> {
     kb.load_dir(dir).map_err(|e| RulesError(e.to_string()))?;

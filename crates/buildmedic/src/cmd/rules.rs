@@ -8,6 +8,8 @@ use buildmedic_engine::Engine;
 use buildmedic_engine::fixtures::run_fixtures;
 use buildmedic_kb::KnowledgeBase;
 
+use crate::rules::RulesError;
+
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(subcommand)]
@@ -25,11 +27,6 @@ enum RulesCommand {
         verbose: bool,
     },
 }
-
-#[derive(Debug, thiserror::Error, miette::Diagnostic)]
-#[error("{0}")]
-#[diagnostic(code(buildmedic::rules))]
-struct RulesError(String);
 
 pub fn run(args: Args) -> miette::Result<ExitCode> {
     let RulesCommand::Test { dirs, verbose } = args.command;
