@@ -75,8 +75,12 @@ pub struct TemplateTable {
 
 impl TemplateTable {
     /// Adds the evidence lines `(line number, text)` of one log.
+    ///
+    /// Lines of the log are clustered among themselves first, so that a log listing three
+    /// missing packages adds one template (`E: Unable to locate package <*>`) with one log,
+    /// not three templates that the merge would count as three logs.
     pub fn add_log<'a>(&mut self, source: &str, lines: impl IntoIterator<Item = (u64, &'a str)>) {
-        let mut seen: BTreeMap<String, (u64, Example)> = BTreeMap::new();
+        let mut own = TemplateTable::default();
         for (line, text) in lines {
             let template = mask(text);
             if template.is_empty() {
@@ -87,25 +91,35 @@ impl TemplateTable {
                 line,
                 text: text.trim().to_string(),
             };
-            seen.entry(template)
-                .and_modify(|(n, first)| {
-                    *n += 1;
-                    if example.line < first.line {
-                        *first = example.clone();
-                    }
-                })
-                .or_insert((1, example));
-        }
-        for (template, (n, example)) in seen {
-            self.templates
+            let count = own
+                .templates
                 .entry(template)
-                .or_default()
-                .merge(TemplateCount {
-                    lines: n,
+                .or_insert_with(|| TemplateCount {
+                    lines: 0,
                     logs: 1,
-                    examples: vec![example],
+                    examples: Vec::new(),
                 });
+            count.lines += 1;
+            count.examples.push(example);
+            keep_first_examples(&mut count.examples);
         }
+        if own.templates.len() > 1 {
+            own = TemplateTable {
+                templates: own
+                    .clusters()
+                    .into_iter()
+                    .map(|c| {
+                        let count = TemplateCount {
+                            lines: c.lines,
+                            logs: 1,
+                            examples: c.examples,
+                        };
+                        (c.template, count)
+                    })
+                    .collect(),
+            };
+        }
+        self.merge(own);
     }
 
     pub fn merge(&mut self, other: TemplateTable) {
@@ -244,8 +258,9 @@ pub struct Cluster {
     pub template: String,
     /// Evidence lines in the cluster.
     pub lines: u64,
-    /// Logs in the cluster, counted once per exact template (a log with two different
-    /// lines that were merged into this cluster counts twice).
+    /// Logs in the cluster. A log's own lines are clustered among themselves first, so a
+    /// log counts once per cluster unless two of its lines only join through a third
+    /// log's line (then twice).
     pub logs: u64,
     /// Exact templates merged into this cluster.
     pub templates: usize,

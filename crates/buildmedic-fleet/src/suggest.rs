@@ -276,7 +276,7 @@ impl Suggestion {
             kind: &self.kind,
             title: format!("TODO: what failed ({})", self.template),
             summary: format!(
-                "TODO: what happened. Suggested from {} evidence lines in {} logs that buildmedic could not classify.",
+                "TODO: what happened. Suggested from {} evidence line(s) in {} log(s) that buildmedic could not classify.",
                 self.lines, self.logs
             ),
             causes: Vec::new(),
@@ -308,7 +308,7 @@ impl Suggestion {
         format!(
             "# Suggested by `buildmedic stats --suggest-rules` from cluster {} of unknown failures.\n\
              #   template: {}\n\
-             #   {} lines in {} logs, for example:\n{}\n\
+             #   {} evidence line(s) in {} log(s), for example:\n{}\n\
              # To adopt: set `kind` to the failure kind id and rename this folder to match, write\n\
              # the title, summary, causes and fix steps, check the weight, add a near miss\n\
              # (fixtures/neg-*.log with expect = \"not-primary\"), then run\n\

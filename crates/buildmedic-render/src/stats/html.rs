@@ -139,7 +139,12 @@ pub fn html(r: &StatsReport) -> String {
             .iter()
             .map(|(k, n, _)| ((*k).to_string(), *n))
             .collect();
-        o.push_str(&hbars("Failed logs by kind", &items, "#2e6fba"));
+        let title = if items.len() > BARS {
+            format!("Failed logs by kind (the {BARS} most frequent)")
+        } else {
+            "Failed logs by kind".to_string()
+        };
+        o.push_str(&hbars(&title, &items, "#2e6fba"));
         o.push_str("<table><tr><th>kind</th><th>logs</th><th>share</th></tr>\n");
         for (k, n, share) in &kinds {
             let _ = writeln!(

@@ -235,6 +235,12 @@ fn finish(report: &StatsReport, out: &Output) -> miette::Result<()> {
                 s.template
             );
         }
+        if written.is_empty() {
+            eprintln!(
+                "buildmedic: no rule skeletons written: no cluster of unknown failures with at least {} logs got one",
+                out.suggest_min_logs
+            );
+        }
         for s in skipped.iter().chain(&rejected) {
             eprintln!(
                 "buildmedic: no skeleton for cluster {} ({}): {}",
