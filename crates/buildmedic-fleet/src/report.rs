@@ -336,6 +336,30 @@ impl StatsReport {
                 path: path.to_string(),
                 message: e.to_string(),
             })?;
+        Self::from_value(value, path)
+    }
+
+    /// Parses one or more reports written one after the other (`cat shard-*.json`, the
+    /// output files of a Spark `pipe`).
+    pub fn from_json_stream(text: &str, path: &str) -> Result<Vec<Self>, ReportError> {
+        let mut out = Vec::new();
+        for value in serde_json::Deserializer::from_str(text).into_iter::<serde_json::Value>() {
+            let value = value.map_err(|e| ReportError::Invalid {
+                path: path.to_string(),
+                message: format!("report {}: {e}", out.len() + 1),
+            })?;
+            out.push(Self::from_value(value, path)?);
+        }
+        if out.is_empty() {
+            return Err(ReportError::Invalid {
+                path: path.to_string(),
+                message: "no report in the file".to_string(),
+            });
+        }
+        Ok(out)
+    }
+
+    fn from_value(value: serde_json::Value, path: &str) -> Result<Self, ReportError> {
         let schema = value.get("schema").and_then(|s| s.as_str()).unwrap_or("");
         if schema != SCHEMA {
             return Err(ReportError::Schema {

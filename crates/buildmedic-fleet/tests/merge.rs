@@ -125,6 +125,22 @@ fn merge_rejects_what_is_not_a_stats_report() {
         "{e}"
     );
     assert!(StatsReport::from_json("not json", "n.json").is_err());
+    let e = StatsReport::from_json_stream("  \n", "empty.json").unwrap_err();
+    assert!(e.to_string().contains("no report"), "{e}");
+}
+
+#[test]
+fn concatenated_reports_are_read_as_a_stream() {
+    let engine = Engine::builtin().unwrap();
+    let a = stats(&engine, &kind_dirs(|k| k < "d"), 1);
+    let b = stats(&engine, &kind_dirs(|k| k >= "d" && k < "f"), 1);
+    let text = format!(
+        "{}\n{}",
+        serde_json::to_string_pretty(&a).unwrap(),
+        serde_json::to_string_pretty(&b).unwrap()
+    );
+    let both = StatsReport::from_json_stream(&text, "all.json").unwrap();
+    assert_eq!(both, vec![a, b]);
 }
 
 #[test]

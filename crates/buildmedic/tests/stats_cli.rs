@@ -155,7 +155,19 @@ fn merging_the_reports_of_a_split_directory_equals_the_report_of_the_whole() {
         .clone();
     let (whole, merged) = (json_of(&whole), json_of(&merged));
     assert_eq!(merged["run"]["shards"], 2);
-    assert_eq!(timeless(merged), timeless(whole));
+    assert_eq!(timeless(merged.clone()), timeless(whole));
+    // The shards' output concatenated (a Spark `pipe`'s part files) on stdin.
+    let mut both = std::fs::read(home.path().join("b.json")).unwrap();
+    both.extend(std::fs::read(home.path().join("a.json")).unwrap());
+    let streamed = bm(home.path())
+        .args(["stats", "merge", "--format", "json", "-"])
+        .write_stdin(both)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(json_of(&streamed), merged);
 }
 
 #[test]

@@ -98,7 +98,8 @@ struct RunArgs {
 
 #[derive(Debug, clap::Args)]
 struct MergeArgs {
-    /// Reports written by `buildmedic stats --format json`.
+    /// Reports written by `buildmedic stats --format json` (a file may hold several, one
+    /// after the other; `-` reads stdin).
     #[arg(required = true, value_name = "REPORT.json")]
     reports: Vec<PathBuf>,
     #[command(flatten)]
@@ -204,11 +205,13 @@ fn merge(args: MergeArgs) -> miette::Result<ExitCode> {
     let mut total: Option<StatsReport> = None;
     for path in &args.reports {
         let text = read_text(path)?;
-        let report =
-            StatsReport::from_json(&text, &path.to_string_lossy()).map_err(StatsError::from)?;
-        match &mut total {
-            None => total = Some(report),
-            Some(t) => t.merge(report),
+        let reports = StatsReport::from_json_stream(&text, &path.to_string_lossy())
+            .map_err(StatsError::from)?;
+        for report in reports {
+            match &mut total {
+                None => total = Some(report),
+                Some(t) => t.merge(report),
+            }
         }
     }
     let mut total = total.unwrap_or_default();
