@@ -247,6 +247,8 @@ struct SignatureFile<'a> {
     id: String,
     pattern: &'a str,
     weight: f32,
+    /// Lines the signature must fire on (`rules test` checks them).
+    examples: Vec<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -285,6 +287,7 @@ impl Suggestion {
                 id: format!("cluster-{:02}", self.cluster),
                 pattern: &self.pattern,
                 weight: WEIGHT,
+                examples: self.examples.iter().map(|e| e.text.as_str()).collect(),
             }],
             fixture: self
                 .fixtures()
@@ -373,9 +376,16 @@ pub fn write_checked(
     let mut rejected = Vec::new();
     for s in made {
         let entry = engine.knowledge_base().get(&s.kind);
-        let failure = buildmedic_engine::fixtures::run_fixtures(&engine, entry)
-            .into_iter()
-            .find_map(|r| r.failure.map(|f| format!("{}: {f}", r.file)));
+        let bad_example = entry
+            .iter()
+            .flat_map(|e| &e.signatures)
+            .flat_map(|sig| sig.check_examples())
+            .next();
+        let failure = bad_example.or_else(|| {
+            buildmedic_engine::fixtures::run_fixtures(&engine, entry)
+                .into_iter()
+                .find_map(|r| r.failure.map(|f| format!("{}: {f}", r.file)))
+        });
         match failure {
             None => written.push(s),
             Some(why) => {
@@ -384,7 +394,7 @@ pub fn write_checked(
                 rejected.push(Skipped {
                     cluster: s.cluster,
                     template: s.template,
-                    reason: format!("its fixture does not pass ({why})"),
+                    reason: format!("its fixtures or examples do not pass ({why})"),
                 });
             }
         }

@@ -133,7 +133,7 @@ fn merge_rejects_what_is_not_a_stats_report() {
 fn concatenated_reports_are_read_as_a_stream() {
     let engine = Engine::builtin().unwrap();
     let a = stats(&engine, &kind_dirs(|k| k < "d"), 1);
-    let b = stats(&engine, &kind_dirs(|k| k >= "d" && k < "f"), 1);
+    let b = stats(&engine, &kind_dirs(|k| ("d".."f").contains(&k)), 1);
     let text = format!(
         "{}\n{}",
         serde_json::to_string_pretty(&a).unwrap(),

@@ -11,7 +11,7 @@ use buildmedic_fleet::suggest::{suggest, write_checked};
 use buildmedic_render::stats::{Format, render};
 use clap::ValueEnum;
 
-use crate::rules::RulesError;
+use crate::knowledge::RulesError;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum FormatArg {
@@ -160,7 +160,7 @@ fn stats(args: RunArgs) -> miette::Result<ExitCode> {
     if paths.is_empty() {
         return Err(StatsError::NoInput.into());
     }
-    let engine = crate::rules::engine(&args.rules, args.no_config)?;
+    let engine = crate::knowledge::engine(&args.rules, args.no_config)?;
     let inputs = buildmedic_fleet::expand(&paths);
     let jobs = args
         .jobs
@@ -224,8 +224,7 @@ fn merge(args: MergeArgs) -> miette::Result<ExitCode> {
 fn finish(report: &StatsReport, out: &Output) -> miette::Result<()> {
     if let Some(dir) = &out.suggest_rules {
         let (made, skipped) = suggest(&report.clusters, out.suggest_max, out.suggest_min_logs);
-        let kb = buildmedic_kb::KnowledgeBase::builtin()
-            .map_err(|e| RulesError(format!("built-in knowledge base: {e}")))?;
+        let kb = buildmedic_kb::KnowledgeBase::builtin().map_err(RulesError::from)?;
         let (written, rejected) =
             write_checked(dir, made, kb).map_err(|e| StatsError::Suggest(e.to_string()))?;
         for s in &written {
