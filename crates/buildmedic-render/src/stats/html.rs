@@ -127,7 +127,7 @@ pub fn html(r: &StatsReport) -> String {
         r.lines,
         percent(r.unknown_share),
         if r.input_errors > 0 {
-            format!(" {} inputs could not be read.", r.input_errors)
+            format!(" Unreadable inputs: {}.", r.input_errors)
         } else {
             String::new()
         }

@@ -36,7 +36,7 @@ pub fn markdown(r: &StatsReport) -> String {
         bytes(r.bytes),
         percent(r.unknown_share),
         if r.input_errors > 0 {
-            format!(" {} inputs could not be read.", r.input_errors)
+            format!(" Unreadable inputs: {}.", r.input_errors)
         } else {
             String::new()
         }

@@ -22,7 +22,7 @@ pub fn text(r: &StatsReport) -> String {
         r.failed,
         r.succeeded,
         if r.input_errors > 0 {
-            format!("; {} inputs could not be read", r.input_errors)
+            format!("; unreadable inputs: {}", r.input_errors)
         } else {
             String::new()
         },
