@@ -63,5 +63,5 @@ fuzz_target!(|data: &[u8]| {
         check(&lint_paths(&[path], &config));
     }
     // The YAML reader on its own, for inputs that are not definitions.
-    let _ = buildmedic_lint::yaml::parse(&String::from_utf8_lossy(data));
+    let _ = buildmedic_lint::syntax::yaml::parse(&String::from_utf8_lossy(data));
 });

@@ -147,7 +147,7 @@ fn fixes_apply_cleanly() {
     )
     .expect("write");
     let report = lint(&path);
-    let (applied, errors) = buildmedic_lint::fix::apply_fixes(&report);
+    let (applied, errors) = buildmedic_lint::apply_fixes(&report);
     assert!(errors.is_empty(), "{errors:?}");
     assert_eq!(applied.len(), 4, "{applied:?}");
     let fixed = std::fs::read_to_string(&path).expect("read");

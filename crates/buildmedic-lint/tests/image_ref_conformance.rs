@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use buildmedic_lint::image_ref::grammar::{
+use buildmedic_lint::syntax::image_ref::grammar::{
     self, ANCHORED_IDENTIFIER, ANCHORED_NAME, AnyReference, DOMAIN_AND_PORT, DigestAlgorithms,
     REFERENCE, Reference,
 };
