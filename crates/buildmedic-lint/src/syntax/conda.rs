@@ -233,7 +233,6 @@ mod tests {
             let node = Node { value: crate::syntax::yaml::Yaml::Str(spec.clone()), span: 0..0 };
             let dep = parse_dep(&node, &spec);
             let _ = dep.is_pinned();
-            let _ = crate::syntax::python::python_pin(&dep);
         }
     }
 }

@@ -115,4 +115,28 @@ mod tests {
         assert_eq!(newest_allowed("<3.10.4"), PythonPin::Newest(3, 10));
         assert!(matches!(newest_allowed("three.*"), PythonPin::Invalid(_)));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn python_specs_never_panic(spec in "python[ =<>!~*.,|0-9a-z]{0,20}") {
+            let root = crate::syntax::yaml::Node {
+                value: crate::syntax::yaml::Yaml::Seq(vec![crate::syntax::yaml::Node {
+                    value: crate::syntax::yaml::Yaml::Str(spec.clone()),
+                    span: 0..0,
+                }]),
+                span: 0..0,
+            };
+            let deps = crate::syntax::yaml::Node {
+                value: crate::syntax::yaml::Yaml::Map(vec![(
+                    crate::syntax::yaml::Node { value: crate::syntax::yaml::Yaml::Str("dependencies".into()), span: 0..0 },
+                    root,
+                )]),
+                span: 0..0,
+            };
+            let env = crate::syntax::conda::CondaEnv::read(&deps);
+            for dep in &env.deps {
+                let _ = python_pin(dep);
+            }
+        }
+    }
 }

@@ -450,7 +450,8 @@ pub fn familiar_match(pattern: &str, reference: &AnyReference) -> Result<bool, R
         AnyReference::Named(r) => r.familiar_string(),
         AnyReference::Digest(d) => d.clone(),
     };
-    let matched = super::path_match::path_match(pattern, &familiar)?;
+    let matched = super::path_match::path_match(pattern, &familiar)
+        .map_err(|_| ReferenceError::BadPattern)?;
     if matched {
         return Ok(true);
     }

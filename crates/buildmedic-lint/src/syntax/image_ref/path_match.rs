@@ -4,10 +4,20 @@
 //!
 //! Works on bytes like Go does, decoding UTF-8 only inside character classes and for `?`.
 
-use super::grammar::ReferenceError;
+/// A malformed pattern (Go's `path.ErrBadPattern`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BadPattern;
+
+impl std::fmt::Display for BadPattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("syntax error in pattern")
+    }
+}
+
+impl std::error::Error for BadPattern {}
 
 /// Does `name` match the shell pattern `pattern`? `Err(BadPattern)` for malformed patterns.
-pub fn path_match(pattern: &str, name: &str) -> Result<bool, ReferenceError> {
+pub fn path_match(pattern: &str, name: &str) -> Result<bool, BadPattern> {
     let mut pattern = pattern.as_bytes();
     let mut name = name.as_bytes();
     'pattern: while !pattern.is_empty() {
@@ -95,7 +105,7 @@ fn decode_rune(s: &[u8]) -> (u32, usize) {
     }
 }
 
-type ChunkResult<'a> = (&'a [u8], bool, Option<ReferenceError>);
+type ChunkResult<'a> = (&'a [u8], bool, Option<BadPattern>);
 
 fn match_chunk<'a>(mut chunk: &[u8], mut s: &'a [u8]) -> ChunkResult<'a> {
     let mut failed = false;
@@ -165,7 +175,7 @@ fn match_chunk<'a>(mut chunk: &[u8], mut s: &'a [u8]) -> ChunkResult<'a> {
                     chunk = &chunk[1..];
                     match chunk.first() {
                         Some(&l) => l,
-                        None => return (b"", false, Some(ReferenceError::BadPattern)),
+                        None => return (b"", false, Some(BadPattern)),
                     }
                 } else {
                     c
@@ -186,25 +196,25 @@ fn match_chunk<'a>(mut chunk: &[u8], mut s: &'a [u8]) -> ChunkResult<'a> {
     (s, true, None)
 }
 
-fn get_esc(chunk: &[u8]) -> Result<(u32, &[u8]), ReferenceError> {
+fn get_esc(chunk: &[u8]) -> Result<(u32, &[u8]), BadPattern> {
     let mut chunk = chunk;
     match chunk.first() {
-        None | Some(b'-') | Some(b']') => return Err(ReferenceError::BadPattern),
+        None | Some(b'-') | Some(b']') => return Err(BadPattern),
         Some(b'\\') => {
             chunk = &chunk[1..];
             if chunk.is_empty() {
-                return Err(ReferenceError::BadPattern);
+                return Err(BadPattern);
             }
         }
         Some(_) => {}
     }
     let (r, n) = decode_rune(chunk);
     if r == 0xFFFD && n == 1 {
-        return Err(ReferenceError::BadPattern);
+        return Err(BadPattern);
     }
     let rest = &chunk[n..];
     if rest.is_empty() {
-        return Err(ReferenceError::BadPattern);
+        return Err(BadPattern);
     }
     Ok((r, rest))
 }
