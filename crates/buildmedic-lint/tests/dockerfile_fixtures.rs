@@ -2,6 +2,9 @@
 //! runs for every registered check): realistic files stay clean, fixes apply, secrets stay
 //! out of messages, `--image` runs the image checks.
 
+// Test helpers may unwrap: a failure is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::Path;
 
 use buildmedic_lint::{LintConfig, LintReport, lint_image, lint_paths};

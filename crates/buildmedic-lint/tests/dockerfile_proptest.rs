@@ -2,6 +2,9 @@
 //! reference grammar never panic, and every span they hand out lies inside the input on char
 //! boundaries.
 
+// Test helpers may unwrap: a failure is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use buildmedic_lint::syntax::dockerfile::parse;
 use buildmedic_lint::syntax::dockerignore::DockerIgnore;
 use buildmedic_lint::syntax::image_ref::{explain, grammar};

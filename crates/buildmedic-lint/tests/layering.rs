@@ -8,6 +8,9 @@
 //! re-exports (`crate::FileCx`) are resolved to the module that defines them. Declaring a
 //! child (`mod x;`) is not an edge.
 
+// Test helpers may unwrap: a failure is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -343,7 +346,7 @@ impl Crate {
     /// re-exports followed.
     fn resolve(&self, path: &Module) -> Option<Module> {
         let path = match path.first().and_then(|first| self.root_items.get(first)) {
-            Some(target) if !self.modules.contains_key(&path[..1].to_vec()) => {
+            Some(target) if !self.modules.contains_key(&path[..1]) => {
                 let mut p = target.clone();
                 p.extend_from_slice(&path[1..]);
                 p

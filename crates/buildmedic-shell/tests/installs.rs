@@ -1,5 +1,8 @@
 //! Table tests: what each install command line installs, and which commands are not installs.
 
+// Test helpers may unwrap: a failure is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use buildmedic_shell::{Install, Manager, commands, install, installs};
 
 /// (manager, subcommand, packages, requirement files, constraint files, editables,

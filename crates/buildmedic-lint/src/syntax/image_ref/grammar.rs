@@ -45,9 +45,11 @@ fn remote_name() -> String {
     format!("{path_component}(?:/{path_component})*")
 }
 
+// The patterns are constants of this module; a failure is a programming error caught by
+// every test run (the conformance and grammar tests use each of them), never something input
+// can trigger.
+#[allow(clippy::expect_used)]
 fn compile(pattern: &str) -> Regex {
-    // The patterns are constants of this module; a failure is a programming error caught by
-    // every test run, never something input can trigger.
     Regex::new(pattern).expect("distribution/reference patterns compile")
 }
 
