@@ -310,7 +310,8 @@ pub struct Install {
     pub program: String,
     /// The subcommand (`install`, `create`, `add`, `env create`, ...).
     pub subcommand: String,
-    /// Index of the program word in the command's words.
+    /// Index of the program word in the command's words (of the inner command, for an
+    /// install [`installs`] found inside `sh -c '...'`).
     pub program_index: usize,
     /// Index of the (last) subcommand word in the command's words.
     pub subcommand_index: usize,
@@ -424,12 +425,101 @@ pub fn install(command: &SimpleCommand) -> Option<Install> {
     Some(out)
 }
 
-/// Every installer call in a script (a `RUN` line, a typed command), in order.
+/// Every installer call in a script (a `RUN` line, a typed command, a build step's command),
+/// in order. Scripts run by a shell (`sh -c '...'`, `/bin/bash -lc "..."`, and the legacy
+/// builder's unquoted `/bin/sh -c pip install x`) are read too; their ranges point into the
+/// script when the inner text is written verbatim, else at the `-c` argument.
 pub fn installs(script: &str) -> Vec<Install> {
-    crate::lex::commands(script)
-        .iter()
-        .filter_map(install)
-        .collect()
+    let mut out = Vec::new();
+    collect_installs(script, 0, &mut out);
+    out
+}
+
+fn collect_installs(script: &str, depth: usize, out: &mut Vec<Install>) {
+    for cmd in crate::lex::commands(script) {
+        if let Some(i) = install(&cmd) {
+            out.push(i);
+            continue;
+        }
+        if depth >= 2 {
+            continue;
+        }
+        let Some((inner, at)) = shell_script(&cmd, script) else {
+            continue;
+        };
+        let mut nested = Vec::new();
+        collect_installs(&inner, depth + 1, &mut nested);
+        for mut i in nested {
+            relocate(&mut i, &at, inner.len());
+            out.push(i);
+        }
+    }
+}
+
+/// Where a nested script's text sits in the outer one.
+enum Placement {
+    /// Verbatim at this offset.
+    At(usize),
+    /// Not verbatim (escapes): every range becomes this one.
+    Within(Range<usize>),
+}
+
+/// The script of `sh -c SCRIPT` (any of sh, bash, dash, zsh, ash; `-c` may be in a cluster
+/// such as `-ec`), and where it is in `text`.
+fn shell_script(cmd: &SimpleCommand, text: &str) -> Option<(String, Placement)> {
+    let inv = invocation(cmd)?;
+    if !matches!(inv.program.as_str(), "sh" | "bash" | "dash" | "zsh" | "ash") {
+        return None;
+    }
+    let words = &cmd.words;
+    let c = (inv.index + 1..words.len()).find(|&i| {
+        let v = words[i].value.as_str();
+        v.starts_with('-') && !v.starts_with("--") && v.contains('c')
+    })?;
+    let first = words.get(c + 1)?;
+    let last = words.last()?;
+    if c + 2 == words.len() {
+        // `sh -c 'script'`: the script is one word.
+        let raw = text.get(first.range.clone())?;
+        let quoted = raw.len() >= 2
+            && ((raw.starts_with('\'') && raw.ends_with('\''))
+                || (raw.starts_with('"') && raw.ends_with('"')));
+        let placement = if !first.quoted && raw == first.value {
+            Placement::At(first.range.start)
+        } else if quoted && raw[1..raw.len() - 1] == first.value {
+            Placement::At(first.range.start + 1)
+        } else {
+            Placement::Within(first.range.clone())
+        };
+        return Some((first.value.clone(), placement));
+    }
+    // `/bin/sh -c pip install x` as the legacy builder prints it: the rest of the line.
+    let rest = text.get(first.range.start..last.range.end)?;
+    Some((rest.to_string(), Placement::At(first.range.start)))
+}
+
+fn relocate(i: &mut Install, at: &Placement, inner_len: usize) {
+    let map = |r: &mut Range<usize>| match at {
+        Placement::At(offset) => {
+            *r = offset + r.start.min(inner_len)..offset + r.end.min(inner_len)
+        }
+        Placement::Within(range) => *r = range.clone(),
+    };
+    map(&mut i.range);
+    for t in i
+        .packages
+        .iter_mut()
+        .chain(&mut i.requirement_files)
+        .chain(&mut i.constraint_files)
+        .chain(&mut i.editables)
+        .chain(&mut i.index_urls)
+        .chain(&mut i.extra_index_urls)
+        .chain(&mut i.find_links)
+        .chain(&mut i.channels)
+        .chain(i.environment.as_mut())
+    {
+        map(&mut t.range);
+    }
 }
 
 /// The manager of the invocation and the index of the first word after the program

@@ -15,7 +15,10 @@
 //! 4. **What does an install command install?** [`install`] recognises pip (`pip`, `pip3.11`,
 //!    `python -m pip`, `uv pip`), conda/mamba/micromamba `install|create|update`, `apt-get`/`apt
 //!    install`, `apk add` and `yum`/`dnf install`, and returns its [`Install`]: packages,
-//!    requirement and constraint files, editables, index URLs, channels.
+//!    requirement and constraint files, editables, index URLs, channels. [`installs`] does
+//!    it for a whole script, including scripts run by a shell (`sh -c '...'`, and the
+//!    legacy builder's `/bin/sh -c pip install x`): give it a failing build step's command
+//!    and [`Install::targets`] says what the step installs.
 //!
 //! ```
 //! let step = "apt-get update && apt-get install -y --no-install-recommends curl \\\n && pip install --no-cache-dir -r requirements.txt 'numpy<2' -i https://pypi.example/simple";

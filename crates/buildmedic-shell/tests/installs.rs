@@ -361,3 +361,35 @@ fn targets_and_their_kinds() {
     let i = &installs("conda install conda-forge::numpy pytorch/label/nightly::torch")[0];
     assert!(!i.packages[0].is_path_or_url());
 }
+
+#[test]
+fn scripts_run_by_a_shell() {
+    // The legacy builder prints `RUN` steps as `/bin/sh -c <script>`, unquoted.
+    let line = "/bin/sh -c pip install --no-cache-dir numpy==1.26.4 && apt-get install -y gcc";
+    let found = installs(line);
+    let got: Vec<(Manager, &str)> = found
+        .iter()
+        .map(|i| (i.manager, &line[i.packages[0].range.clone()]))
+        .collect();
+    assert_eq!(
+        got,
+        [(Manager::Pip, "numpy==1.26.4"), (Manager::Apt, "gcc")]
+    );
+
+    let line = "bash -lc 'apt-get update && apt-get install -y curl'";
+    let i = &installs(line)[0];
+    assert_eq!(&line[i.packages[0].range.clone()], "curl");
+    assert_eq!(&line[i.range.clone()], "apt-get install -y curl");
+
+    // Escapes inside the script: ranges fall back to the whole `-c` argument.
+    let line = r#"sh -ec "pip install \"scipy<2\"""#;
+    let i = &installs(line)[0];
+    assert_eq!(i.packages[0].value, "scipy<2");
+    assert_eq!(
+        &line[i.packages[0].range.clone()],
+        r#""pip install \"scipy<2\"""#
+    );
+
+    assert!(installs("sh -c 'echo pip install x'").is_empty());
+    assert!(installs("sh script.sh").is_empty());
+}

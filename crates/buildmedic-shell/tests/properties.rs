@@ -26,6 +26,8 @@ fn command_like() -> impl Strategy<Value = String> {
         Just("create ".to_string()),
         Just("add ".to_string()),
         Just("sudo -u ".to_string()),
+        Just("sh -c ".to_string()),
+        Just("/bin/bash -lc '".to_string()),
         Just("A=b ".to_string()),
         Just("-r ".to_string()),
         Just("-rreq.txt ".to_string()),
@@ -95,7 +97,12 @@ fn exercise(text: &str) {
             }
         }
     }
-    let _ = installs(text);
+    for i in installs(text) {
+        assert_range(text, &i.range);
+        for t in i.targets().chain(&i.index_urls).chain(&i.channels) {
+            assert_range(text, &t.range);
+        }
+    }
 }
 
 proptest! {
