@@ -47,9 +47,19 @@ fn files_and_how_they_are_linked() {
         files,
         [
             ("env.yml".to_string(), FileKind::AzureMlYaml, None, None),
-            ("docker/Dockerfile".into(), FileKind::Dockerfile, Some(0), None),
+            (
+                "docker/Dockerfile".into(),
+                FileKind::Dockerfile,
+                Some(0),
+                None
+            ),
             ("conda.yml".into(), FileKind::Conda, Some(0), None),
-            ("requirements.txt".into(), FileKind::Requirements, Some(2), None),
+            (
+                "requirements.txt".into(),
+                FileKind::Requirements,
+                Some(2),
+                None
+            ),
             ("v1.json".into(), FileKind::AzureMlJson, None, None),
             (
                 "v1.json#docker.baseDockerfile".into(),
@@ -150,7 +160,10 @@ fn conda_environments_channels_and_python() {
     let numpy = &defs.conda().nth(1).unwrap().specs[1];
     assert_eq!(at(&numpy.location), "conda.yml:7:5");
     let spec = numpy.spec.as_ref().unwrap();
-    assert_eq!(spec.name.as_exact().map(|n| n.as_normalized()), Some("numpy"));
+    assert_eq!(
+        spec.name.as_exact().map(|n| n.as_normalized()),
+        Some("numpy")
+    );
     assert!(spec.version.is_some());
 }
 
@@ -254,7 +267,13 @@ fn dockerfile_instructions_and_copy_sources() {
         .map(|(s, l)| (s.as_str(), at(l)))
         .collect();
     assert_eq!(sources, [("app", "docker/Dockerfile:7:6".to_string())]);
-    assert_eq!(df[2].flags[0], ("from".to_string(), Some("ghcr.io/astral-sh/uv:0.4.0".to_string())));
+    assert_eq!(
+        df[2].flags[0],
+        (
+            "from".to_string(),
+            Some("ghcr.io/astral-sh/uv:0.4.0".to_string())
+        )
+    );
 }
 
 #[test]
@@ -265,7 +284,10 @@ fn unreadable_inputs_are_an_error_with_what_could_be_read() {
     assert!(err.errors[0].path.ends_with("missing.yml"));
     assert_eq!(err.errors[0].message, "no such file or directory");
     assert_eq!(err.partial.files.len(), 4);
-    assert!(err.to_string().contains("missing.yml: no such file or directory"));
+    assert!(
+        err.to_string()
+            .contains("missing.yml: no such file or directory")
+    );
 }
 
 fn fixture_dirs() -> Vec<PathBuf> {
@@ -287,7 +309,10 @@ fn discovery_is_lints_own() {
     let mut inputs: Vec<Vec<PathBuf>> = fixture_dirs().into_iter().map(|d| vec![d]).collect();
     inputs.push(vec![project()]);
     inputs.push(vec![project().join("env.yml"), project().join("v1.json")]);
-    inputs.push(vec![project().join("docker/app/main.py"), project().join("nope")]);
+    inputs.push(vec![
+        project().join("docker/app/main.py"),
+        project().join("nope"),
+    ]);
     for paths in inputs {
         let report = lint_paths(&paths, &config);
         let (defs, errors) = match definition::discover(&paths) {
@@ -331,5 +356,8 @@ fn image_findings_sit_on_model_images() {
             checked += 1;
         }
     }
-    assert!(checked >= 5, "only {checked} image findings in the fixtures");
+    assert!(
+        checked >= 5,
+        "only {checked} image findings in the fixtures"
+    );
 }

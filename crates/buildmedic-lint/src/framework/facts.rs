@@ -116,11 +116,6 @@ impl Facts {
         self.images.deprecated.iter().any(|d| d == repo)
     }
 
-    /// The deprecated image list (repository paths without registry).
-    pub fn deprecated_images(&self) -> &[String] {
-        &self.images.deprecated
-    }
-
     /// D22/D23: status of Python `major.minor` on `today`.
     pub fn python_status(&self, major: u32, minor: u32, today: Date) -> PythonStatus {
         let key = format!("{major}.{minor}");

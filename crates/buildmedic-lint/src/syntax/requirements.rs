@@ -331,14 +331,6 @@ impl ReqLine<'_> {
             editable: false,
         })
     }
-
-    /// The values of the options named `name` (long name without dashes).
-    pub fn option_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Token<'a>> + 'a {
-        self.options
-            .iter()
-            .filter(move |o| o.name == name)
-            .filter_map(|o| o.value.as_ref())
-    }
 }
 
 /// A PEP 508 parse failure with a byte range inside the requirement.

@@ -42,7 +42,7 @@ pub(crate) fn check(root: &Node, cx: &mut FileCx<'_>) -> bool {
         }
         return false;
     };
-    for (k, v) in map {
+    for (k, _) in map {
         let Some(key) = k.as_str() else {
             cx.report(&CHECK, k.span.clone(), "conda spec keys must be strings");
             continue;
@@ -62,7 +62,6 @@ pub(crate) fn check(root: &Node, cx: &mut FileCx<'_>) -> bool {
             cx.report(&CHECK, k.span.clone(), format!("unknown key `{key}` in the conda spec"))
                 .help("conda environment files know `name`, `channels`, `dependencies`, `prefix` and `variables`");
         }
-        let _ = v;
     }
     if let Some((k, channels)) = root.entry("channels") {
         match &channels.value {

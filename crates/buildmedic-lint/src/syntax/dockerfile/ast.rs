@@ -100,13 +100,6 @@ impl LogicalLine {
         }
     }
 
-    /// A logical line made of one contiguous piece of the file (heredoc bodies).
-    pub fn contiguous(source: usize, text: &str) -> LogicalLine {
-        let mut line = LogicalLine::default();
-        line.push(source, text);
-        line
-    }
-
     /// File offset of logical offset `at` (the end of the text maps after its last byte).
     pub fn source_offset(&self, at: usize) -> usize {
         // Segments are sorted by `logical`; binary search keeps long continued lines linear.
