@@ -123,7 +123,8 @@ fn images_with_their_sources() {
 #[test]
 fn conda_environments_channels_and_python() {
     let defs = discover_project();
-    let envs: Vec<(String, Vec<&str>, Option<&str>, Vec<&str>)> = defs
+    type Env<'a> = (String, Vec<&'a str>, Option<&'a str>, Vec<&'a str>);
+    let envs: Vec<Env<'_>> = defs
         .conda()
         .map(|e| {
             (
@@ -167,7 +168,10 @@ fn conda_environments_channels_and_python() {
     assert!(spec.version.is_some());
 }
 
-fn pip_summary(p: &PipRequirement) -> (String, String, Option<String>, Vec<String>, Vec<String>) {
+/// (where, name, python, index urls, find links)
+type PipSummary = (String, String, Option<String>, Vec<String>, Vec<String>);
+
+fn pip_summary(p: &PipRequirement) -> PipSummary {
     let name = match &p.parsed {
         PipParsed::Requirement(r) => r.name.to_string(),
         other => format!("{other:?}"),
