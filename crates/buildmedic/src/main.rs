@@ -34,6 +34,8 @@ enum Command {
     Explain(cmd::explain::Args),
     /// Work with rule directories (knowledge-base entries and their fixtures).
     Rules(cmd::rules::Args),
+    /// Serve the HTTP API, the web page and the history of diagnoses.
+    Serve(cmd::serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -44,6 +46,7 @@ fn main() -> ExitCode {
         Command::Kinds(args) => cmd::kinds::run(args),
         Command::Explain(args) => cmd::explain::run(args),
         Command::Rules(args) => cmd::rules::run(args),
+        Command::Serve(args) => cmd::serve::run(args),
     };
     match result {
         Ok(code) => code,

@@ -5,3 +5,4 @@ pub mod explain;
 pub mod kinds;
 pub mod lint;
 pub mod rules;
+pub mod serve;
