@@ -55,6 +55,9 @@ done = function(summary, latency, requests)
 end
 LUA
 
+# utime + stime of a process, in clock ticks (1/100 s).
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
 run() {
   local name=$1 db=$2
   "$BM" serve --no-config --listen 127.0.0.1:0 --db "$db" --retention-days 0 2>"$WORK/server-$name.log" &
@@ -68,9 +71,17 @@ run() {
   [ -n "$addr" ] || { cat "$WORK/server-$name.log" >&2; exit 1; }
   # Warm up, then measure.
   BENCH_LOG="$WORK/build.log" wrk -t1 -c4 -d2s -s "$WORK/post.lua" "http://$addr/api/v1/diagnoses" >/dev/null
-  echo "== $name: wrk -t$THREADS -c$CONNS -d${SECS}s, $SIZE-byte log"
+  echo "== $name: wrk -t$THREADS -c$CONNS -d${SECS}s, $SIZE-byte log (load average before: $(cut -d' ' -f1 /proc/loadavg))"
+  local cpu0
+  cpu0=$(cpu_ticks "$SERVER_PID")
   BENCH_LOG="$WORK/build.log" wrk -t"$THREADS" -c"$CONNS" -d"${SECS}s" --latency -s "$WORK/post.lua" \
     "http://$addr/api/v1/diagnoses" | tee "$WORK/wrk-$name.txt" | grep -E "RESULT|Requests/sec|Non-2xx|Socket errors" || true
+  local cpu1 requests
+  cpu1=$(cpu_ticks "$SERVER_PID")
+  requests=$(sed -n 's/.*RESULT requests=\([0-9]*\).*/\1/p' "$WORK/wrk-$name.txt")
+  # Server CPU (user + system, all threads) per diagnosis: independent of what else runs on
+  # the machine; 2 cores / that = what the server alone could sustain on 2 cores.
+  python3 -c 'import sys; t=(int(sys.argv[2])-int(sys.argv[1]))/100; n=int(sys.argv[3]); print(f"'"$name"': server CPU {t:.1f} s for {n} diagnoses = {1000*t/n:.3f} ms each; 2 cores / that = {2*n/t:.0f} diagnoses/s")' "$cpu0" "$cpu1" "$requests"
   local stored
   stored=$(python3 -c 'import sys, urllib.request; print(sum(float(l.split()[-1]) for l in urllib.request.urlopen(sys.argv[1]).read().decode().splitlines() if l.startswith("buildmedic_diagnoses_total")))' "http://$addr/metrics")
   echo "$name: stored diagnoses (metrics): $stored"

@@ -25,4 +25,13 @@ fi
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
+# serve: schemathesis against the OpenAPI document of a real server (PyPI, in a venv).
+st=0
+scripts/services/schemathesis.sh target/debug/buildmedic || st=$?
+if [ "$st" = 3 ]; then
+  [ "${BUILDMEDIC_REQUIRE_SERVICES:-0}" = 1 ] && { echo "schemathesis required but unavailable" >&2; exit 1; }
+  echo "schemathesis unavailable: API property test skipped" >&2
+elif [ "$st" != 0 ]; then
+  exit "$st"
+fi
 echo "all tests passed"

@@ -26,10 +26,13 @@ function svg(tag, attrs, ...children) {
   return e;
 }
 
+// Distinct colours, given to kinds in the order they are first drawn (stable per page load).
+const PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
+  "#ff9da7", "#9c755f", "#bab0ac", "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b"];
+const kindColors = new Map();
 function color(kind) {
-  let h = 0;
-  for (const ch of kind) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
-  return `hsl(${h % 360}, 55%, 52%)`;
+  if (!kindColors.has(kind)) kindColors.set(kind, PALETTE[kindColors.size % PALETTE.length]);
+  return kindColors.get(kind);
 }
 
 function showError(message) {
@@ -221,14 +224,15 @@ async function loadHistory(more) {
 function drawChart(stats) {
   const series = stats.series;
   const kinds = [...new Set(series.flatMap((b) => Object.keys(b.counts)))].sort();
-  const max = Math.max(1, ...series.map((b) => b.failed));
+  const step = Math.max(1, Math.ceil(Math.max(1, ...series.map((b) => b.failed)) / 4));
+  const max = step * 4;
   const W = 900, H = 260, L = 40, B = 30, T = 10;
   const bw = (W - L - 10) / Math.max(1, series.length);
   const chart = svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": "failures per kind over time", id: "chart-svg" });
   for (let i = 0; i <= 4; i++) {
     const y = T + (H - T - B) * (1 - i / 4);
     chart.append(svg("line", { x1: L, x2: W - 10, y1: y, y2: y, stroke: "#e3e6eb" }),
-      svg("text", { x: L - 6, y: y + 4, "text-anchor": "end", "font-size": 11, fill: "#5d6675" }, Math.round(max * i / 4)));
+      svg("text", { x: L - 6, y: y + 4, "text-anchor": "end", "font-size": 11, fill: "#5d6675" }, step * i));
   }
   series.forEach((b, i) => {
     let y = H - B;
@@ -258,7 +262,7 @@ function drawTop(stats) {
   box.replaceChildren();
   const max = Math.max(1, ...stats.top_kinds.map((k) => k.count));
   for (const k of stats.top_kinds) {
-    const bar = svg("svg", { viewBox: "0 0 100 10", preserveAspectRatio: "none" });
+    const bar = svg("svg", { viewBox: "0 0 100 10", preserveAspectRatio: "none", width: "100%", height: "14" });
     bar.append(svg("rect", { width: 100 * k.count / max, height: 10, fill: color(k.kind) }));
     box.append(el("div", { class: "bar-row", "data-kind": k.kind },
       el("a", { class: "label", href: "#/kinds/" + encodeURIComponent(k.kind), title: k.title || "" }, k.kind), bar, el("span", {}, k.count)));
@@ -266,7 +270,8 @@ function drawTop(stats) {
   if (!stats.top_kinds.length) box.append(el("p", { class: "meta" }, "No failures in this range."));
   const tbody = $("#top-entities tbody");
   tbody.replaceChildren(...stats.top_entities.map((e) =>
-    el("tr", {}, el("td", {}, e.name), el("td", { class: "mono" }, e.value), el("td", {}, e.count))));
+    el("tr", {}, el("td", {}, e.name),
+      el("td", { class: "mono", title: e.value }, e.value.length > 90 ? e.value.slice(0, 90) + "…" : e.value), el("td", {}, e.count))));
 }
 
 async function loadStats() {

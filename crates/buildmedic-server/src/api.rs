@@ -4,13 +4,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
+use axum::Router;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Multipart, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
@@ -153,12 +153,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 fn json_response(status: StatusCode, body: String) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json")],
-        body,
-    )
-        .into_response()
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// Decrements the in-flight gauge when the request ends, however it ends.
@@ -170,11 +165,20 @@ impl Drop for InFlight<'_> {
     }
 }
 
-async fn post_diagnosis(State(st): St, Query(q): Q, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
+async fn post_diagnosis(
+    State(st): St,
+    Query(q): Q,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
     let received_at = now_ms();
     let source = match q.get("source") {
         None => "-".to_string(),
-        Some(s) if s.is_empty() || s.chars().count() > MAX_SOURCE || s.chars().any(char::is_control) => {
+        Some(s)
+            if s.is_empty()
+                || s.chars().count() > MAX_SOURCE
+                || s.chars().any(char::is_control) =>
+        {
             return Err(ApiError::bad_request(
                 "bad-source",
                 format!("`source` must be 1 to {MAX_SOURCE} characters without control characters"),
@@ -226,7 +230,10 @@ async fn post_diagnosis(State(st): St, Query(q): Q, headers: HeaderMap, body: Bo
                 Ok(c) => c,
                 Err(e) => {
                     let _ = tx.try_send(Err(()));
-                    return Err(ApiError::bad_request("bad-body", format!("reading the body failed: {e}")));
+                    return Err(ApiError::bad_request(
+                        "bad-body",
+                        format!("reading the body failed: {e}"),
+                    ));
                 }
             };
             raw += chunk.len() as u64;
@@ -274,10 +281,22 @@ async fn post_diagnosis(State(st): St, Query(q): Q, headers: HeaderMap, body: Bo
             return Err(ApiError::too_large(limit));
         }
         Err(job::JobError::Aborted) => {
-            return Err(ApiError::bad_request("bad-body", "the request body ended with an error"));
+            return Err(ApiError::bad_request(
+                "bad-body",
+                "the request body ended with an error",
+            ));
+        }
+        Err(job::JobError::Empty) => {
+            return Err(ApiError::bad_request(
+                "empty",
+                "the body is empty: send the build log",
+            ));
         }
         Err(job::JobError::Read(e)) => {
-            return Err(ApiError::bad_request("bad-body", format!("the log could not be read: {e}")));
+            return Err(ApiError::bad_request(
+                "bad-body",
+                format!("the log could not be read: {e}"),
+            ));
         }
     };
     let body = record.diagnosis.clone();
@@ -286,10 +305,13 @@ async fn post_diagnosis(State(st): St, Query(q): Q, headers: HeaderMap, body: Bo
         status: record.status.clone(),
     };
     let location = format!("/api/v1/diagnoses/{}", record.id);
-    st.writer
-        .write(record)
-        .await
-        .map_err(|e| ApiError::unavailable("store-unavailable", buildmedic_redact::redact(&e).into_owned(), 1))?;
+    st.writer.write(record).await.map_err(|e| {
+        ApiError::unavailable(
+            "store-unavailable",
+            buildmedic_redact::redact(&e).into_owned(),
+            1,
+        )
+    })?;
     st.metrics.diagnoses.get_or_create(&labels).inc();
     let mut resp = json_response(StatusCode::CREATED, body);
     if let Ok(v) = HeaderValue::from_str(&location) {
@@ -319,7 +341,9 @@ async fn get_log(State(st): St, Path(id): Path<String>) -> Result<Response, ApiE
         return Err(ApiError::not_found("no diagnosis with this id"));
     };
     let Some(gz) = log.gz else {
-        return Err(ApiError::not_found("the log of this diagnosis was not stored"));
+        return Err(ApiError::not_found(
+            "the log of this diagnosis was not stored",
+        ));
     };
     let text = job::gunzip(&gz).map_err(|e| ApiError::internal(format!("stored log: {e}")))?;
     let mut resp = (
@@ -344,7 +368,9 @@ fn parse_time(name: &str, value: &str) -> Result<i64, ApiError> {
         return Ok(t.as_millisecond());
     }
     if let Ok(d) = value.parse::<jiff::civil::Date>()
-        && let Ok(t) = d.to_datetime(jiff::civil::Time::midnight()).to_zoned(jiff::tz::TimeZone::UTC)
+        && let Ok(t) = d
+            .to_datetime(jiff::civil::Time::midnight())
+            .to_zoned(jiff::tz::TimeZone::UTC)
     {
         return Ok(t.timestamp().as_millisecond());
     }
@@ -357,10 +383,18 @@ fn parse_time(name: &str, value: &str) -> Result<i64, ApiError> {
 fn parse_kind_param(q: &HashMap<String, String>) -> Result<Option<String>, ApiError> {
     match q.get("kind") {
         None => Ok(None),
-        Some(k) if !k.is_empty() && k.len() <= 100 && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') => {
+        Some(k)
+            if !k.is_empty()
+                && k.len() <= 100
+                && k.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') =>
+        {
             Ok(Some(k.clone()))
         }
-        Some(_) => Err(ApiError::bad_request("bad-kind", "`kind` must be a kind id")),
+        Some(_) => Err(ApiError::bad_request(
+            "bad-kind",
+            "`kind` must be a kind id",
+        )),
     }
 }
 
@@ -369,17 +403,32 @@ async fn list_diagnoses(State(st): St, Query(q): Q) -> Result<Response, ApiError
         None => 50,
         Some(l) => match l.parse::<u32>() {
             Ok(n @ 1..=500) => n,
-            _ => return Err(ApiError::bad_request("bad-limit", "`limit` must be 1 to 500")),
+            _ => {
+                return Err(ApiError::bad_request(
+                    "bad-limit",
+                    "`limit` must be 1 to 500",
+                ));
+            }
         },
     };
     let status = match q.get("status").map(String::as_str) {
         None => None,
         Some(s @ ("failed" | "succeeded")) => Some(s.to_string()),
-        Some(_) => return Err(ApiError::bad_request("bad-status", "`status` is failed or succeeded")),
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "bad-status",
+                "`status` is failed or succeeded",
+            ));
+        }
     };
     let cursor = match q.get("cursor") {
         None => None,
-        Some(c) => Some(parse_cursor(c).ok_or_else(|| ApiError::bad_request("bad-cursor", "`cursor` is not a cursor this server returned"))?),
+        Some(c) => Some(parse_cursor(c).ok_or_else(|| {
+            ApiError::bad_request(
+                "bad-cursor",
+                "`cursor` is not a cursor this server returned",
+            )
+        })?),
     };
     let filter = Filter {
         kind: parse_kind_param(&q)?,
@@ -409,7 +458,11 @@ fn parse_cursor(c: &str) -> Option<(i64, String)> {
 
 async fn stats(State(st): St, Query(q): Q) -> Result<Response, ApiError> {
     let now = now_ms();
-    let until = q.get("until").map(|v| parse_time("until", v)).transpose()?.unwrap_or(now + 1);
+    let until = q
+        .get("until")
+        .map(|v| parse_time("until", v))
+        .transpose()?
+        .unwrap_or(now + 1);
     let since = q
         .get("since")
         .map(|v| parse_time("since", v))
@@ -419,19 +472,35 @@ async fn stats(State(st): St, Query(q): Q) -> Result<Response, ApiError> {
         None | Some("day") => ("day", 0, DAY_MS),
         // Weeks start on Monday; the epoch was a Thursday.
         Some("week") => ("week", 3 * DAY_MS, 7 * DAY_MS),
-        Some(_) => return Err(ApiError::bad_request("bad-bucket", "`bucket` is day or week")),
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "bad-bucket",
+                "`bucket` is day or week",
+            ));
+        }
     };
     if since >= until {
-        return Err(ApiError::bad_request("bad-time", "`since` must be before `until`"));
+        return Err(ApiError::bad_request(
+            "bad-time",
+            "`since` must be before `until`",
+        ));
     }
     let first = (since + offset).div_euclid(width);
     let last = (until - 1 + offset).div_euclid(width);
     if last - first >= 1000 {
-        return Err(ApiError::bad_request("bad-time", "at most 1000 buckets per query"));
+        return Err(ApiError::bad_request(
+            "bad-time",
+            "at most 1000 buckets per query",
+        ));
     }
     let rows = st
         .store
-        .stats(StatsQuery { since, until, offset, width })
+        .stats(StatsQuery {
+            since,
+            until,
+            offset,
+            width,
+        })
         .await?;
     let mut series: Vec<serde_json::Value> = Vec::new();
     for b in first..=last {
@@ -447,7 +516,12 @@ async fn stats(State(st): St, Query(q): Q) -> Result<Response, ApiError> {
             "counts": counts,
         }));
     }
-    let count = |s: &str| rows.status.iter().find(|(k, _)| k == s).map_or(0, |(_, n)| *n);
+    let count = |s: &str| {
+        rows.status
+            .iter()
+            .find(|(k, _)| k == s)
+            .map_or(0, |(_, n)| *n)
+    };
     let kb = st.engine.knowledge_base();
     let top_kinds: Vec<_> = rows
         .kinds
@@ -481,7 +555,13 @@ async fn stats(State(st): St, Query(q): Q) -> Result<Response, ApiError> {
     Ok(json_response(StatusCode::OK, body.to_string()))
 }
 
-async fn lint(State(st): St, Query(q): Q, mut multipart: Multipart) -> Result<Response, ApiError> {
+async fn lint(
+    State(st): St,
+    Query(q): Q,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, ApiError> {
+    let mut multipart =
+        multipart.map_err(|e| ApiError::new(e.status(), "bad-multipart", e.body_text()))?;
     let today = q.get("today").cloned();
     let mut files = Vec::new();
     let mut total = 0u64;
@@ -495,15 +575,22 @@ async fn lint(State(st): St, Query(q): Q, mut multipart: Multipart) -> Result<Re
             continue;
         };
         if files.len() >= 64 {
-            return Err(ApiError::bad_request("too-many-files", "at most 64 files per request"));
+            return Err(ApiError::bad_request(
+                "too-many-files",
+                "at most 64 files per request",
+            ));
         }
-        crate::lint::check_name(&name).map_err(|e| ApiError::bad_request("bad-file-name", e.to_string()))?;
+        crate::lint::check_name(&name)
+            .map_err(|e| ApiError::bad_request("bad-file-name", e.to_string()))?;
         let bytes = field.bytes().await.map_err(multipart_error)?;
         total += bytes.len() as u64;
         if total > st.config.max_body {
             return Err(ApiError::too_large(st.config.max_body));
         }
-        files.push(crate::lint::Upload { name, bytes: bytes.to_vec() });
+        files.push(crate::lint::Upload {
+            name,
+            bytes: bytes.to_vec(),
+        });
     }
     if files.is_empty() {
         return Err(ApiError::bad_request(
@@ -513,7 +600,11 @@ async fn lint(State(st): St, Query(q): Q, mut multipart: Multipart) -> Result<Re
     }
     let Ok(admitted) = Arc::clone(&st.admission).try_acquire_owned() else {
         st.metrics.reject("queue-full");
-        return Err(ApiError::unavailable("busy", "every worker is busy; retry later", 1));
+        return Err(ApiError::unavailable(
+            "busy",
+            "every worker is busy; retry later",
+            1,
+        ));
     };
     let running = Arc::clone(&st.running)
         .acquire_owned()
@@ -547,7 +638,10 @@ async fn kinds(State(st): St) -> Response {
 async fn kind(State(st): St, Path(kind): Path<String>) -> Result<Response, ApiError> {
     match st.kind_json.get(&kind) {
         Some(json) => Ok(json_response(StatusCode::OK, json.clone())),
-        None => Err(ApiError::not_found(format!("no kind {:?}", kind.chars().take(100).collect::<String>()))),
+        None => Err(ApiError::not_found(format!(
+            "no kind {:?}",
+            kind.chars().take(100).collect::<String>()
+        ))),
     }
 }
 

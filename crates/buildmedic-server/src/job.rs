@@ -22,6 +22,8 @@ pub enum JobError {
     Read(String),
     #[error("the request body ended with an error")]
     Aborted,
+    #[error("the log is empty")]
+    Empty,
 }
 
 /// Reads body chunks from the channel, blocking the (blocking-pool) thread between them.
@@ -138,13 +140,16 @@ const ENTITY_MAX: usize = 200;
 
 /// Diagnoses the body arriving on `rx` and returns the record to store (its `diagnosis` is
 /// the response body).
-pub fn diagnose(engine: &Engine, rx: mpsc::Receiver<Chunk>, p: Params) -> Result<NewRecord, JobError> {
+pub fn diagnose(
+    engine: &Engine,
+    rx: mpsc::Receiver<Chunk>,
+    p: Params,
+) -> Result<NewRecord, JobError> {
     let reader = ChannelReader {
         rx,
         current: Bytes::new(),
     };
-    let decoded = buildmedic_log::input::sniff(Box::new(reader))
-        .map_err(|e| read_error(&e))?;
+    let decoded = buildmedic_log::input::sniff(Box::new(reader)).map_err(|e| read_error(&e))?;
     let mut tee = LimitTail::new(decoded, p.max_decoded, p.log_cap);
     let d = match engine.diagnose(&mut tee, &p.source) {
         Ok(d) => d,
@@ -152,11 +157,18 @@ pub fn diagnose(engine: &Engine, rx: mpsc::Receiver<Chunk>, p: Params) -> Result
         Err(e) => return Err(read_error(&e)),
     };
     let log_bytes = tee.total;
+    if log_bytes == 0 {
+        return Err(JobError::Empty);
+    }
     let (tail, first_line, truncated) = tee.finish();
     let log_gz = if p.log_cap == 0 {
         None
     } else {
-        let text = String::from_utf8_lossy(&tail);
+        // `from_utf8` is the fast check; only invalid logs pay for the lossy copy.
+        let text = match std::str::from_utf8(&tail) {
+            Ok(t) => std::borrow::Cow::Borrowed(t),
+            Err(_) => String::from_utf8_lossy(&tail),
+        };
         let redacted = buildmedic_redact::redact(&text);
         Some(gzip(redacted.as_bytes()))
     };

@@ -141,10 +141,14 @@ pub fn redact_url(url: &str) -> String {
 
 /// Opens the store, binds and serves on the current tokio runtime until [`Server::shutdown`].
 pub async fn start(config: Config, engine: Arc<Engine>) -> Result<Server, ServeError> {
-    let store = Arc::new(Store::open(&config.db).await.map_err(|source| ServeError::Store {
-        url: redact_url(&config.db),
-        source,
-    })?);
+    let store = Arc::new(
+        Store::open(&config.db)
+            .await
+            .map_err(|source| ServeError::Store {
+                url: redact_url(&config.db),
+                source,
+            })?,
+    );
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|source| ServeError::Bind {
@@ -153,7 +157,10 @@ pub async fn start(config: Config, engine: Arc<Engine>) -> Result<Server, ServeE
         })?;
     let addr = listener.local_addr().map_err(ServeError::Serve)?;
     let metrics = metrics::Metrics::default();
-    let commit_metrics = (metrics.batch_records.clone(), metrics.commit_seconds.clone());
+    let commit_metrics = (
+        metrics.batch_records.clone(),
+        metrics.commit_seconds.clone(),
+    );
     let (writer, writer_task) = Writer::start(Arc::clone(&store), config.batch, move |n, took| {
         commit_metrics.0.observe(n as f64);
         commit_metrics.1.observe(took.as_secs_f64());
@@ -172,7 +179,10 @@ pub async fn start(config: Config, engine: Arc<Engine>) -> Result<Server, ServeE
         kind_json,
         started: Instant::now(),
     });
-    let retention = tokio::spawn(retention_loop(Arc::clone(&store), state.config.retention_days));
+    let retention = tokio::spawn(retention_loop(
+        Arc::clone(&store),
+        state.config.retention_days,
+    ));
     let app = api::router(Arc::clone(&state));
     drop(state);
     let (shutdown, mut rx) = tokio::sync::watch::channel(false);

@@ -79,7 +79,10 @@ fn check_references(name: &str, text: &str) -> Result<(), LintError> {
     let escape = |line: usize, reference: &str| LintError::Escapes {
         file: name.to_string(),
         line,
-        reference: buildmedic_redact::redact(reference).chars().take(200).collect(),
+        reference: buildmedic_redact::redact(reference)
+            .chars()
+            .take(200)
+            .collect(),
     };
     let is_dockerfile = {
         let base = name.rsplit('/').next().unwrap_or(name).to_ascii_lowercase();
@@ -95,7 +98,9 @@ fn check_references(name: &str, text: &str) -> Result<(), LintError> {
                 if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '-') {
                     continue;
                 }
-                let rest = line[at + key.len()..].trim_start_matches(['"', '\'']).trim_start();
+                let rest = line[at + key.len()..]
+                    .trim_start_matches(['"', '\''])
+                    .trim_start();
                 if let Some(value) = rest.strip_prefix(':') {
                     let value = value.trim().split([',', '}']).next().unwrap_or("");
                     if escapes(value) {
@@ -112,8 +117,14 @@ fn check_references(name: &str, text: &str) -> Result<(), LintError> {
                 _ => w
                     .strip_prefix("--requirement=")
                     .or_else(|| w.strip_prefix("--constraint="))
-                    .or_else(|| w.strip_prefix("-r").filter(|s| !s.is_empty() && !s.starts_with('-')))
-                    .or_else(|| w.strip_prefix("-c").filter(|s| !s.is_empty() && !s.starts_with('-'))),
+                    .or_else(|| {
+                        w.strip_prefix("-r")
+                            .filter(|s| !s.is_empty() && !s.starts_with('-'))
+                    })
+                    .or_else(|| {
+                        w.strip_prefix("-c")
+                            .filter(|s| !s.is_empty() && !s.starts_with('-'))
+                    }),
             };
             if let Some(target) = target
                 && escapes(target)
@@ -124,7 +135,8 @@ fn check_references(name: &str, text: &str) -> Result<(), LintError> {
         // Dockerfile COPY/ADD sources (not `--from=` stages, whose paths are in an image).
         if is_dockerfile {
             let upper = t.get(..4).map(str::to_ascii_uppercase);
-            let is_copy = upper.as_deref() == Some("COPY") || upper.as_deref().is_some_and(|u| u.starts_with("ADD"));
+            let is_copy = upper.as_deref() == Some("COPY")
+                || upper.as_deref().is_some_and(|u| u.starts_with("ADD"));
             if is_copy && !t.contains("--from") {
                 let args: Vec<&str> = t
                     .split_whitespace()
@@ -223,7 +235,17 @@ mod tests {
     fn names_are_relative_and_plain() {
         assert!(check_name("environment.yml").is_ok());
         assert!(check_name("docker/Dockerfile").is_ok());
-        for bad in ["", "/etc/passwd", "../x", "a/../b", "a//b", "a\\b", "x y", ".", "a/./b"] {
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x",
+            "a/../b",
+            "a//b",
+            "a\\b",
+            "x y",
+            ".",
+            "a/./b",
+        ] {
             assert!(check_name(bad).is_err(), "{bad:?}");
         }
     }

@@ -35,7 +35,10 @@ fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
 
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
-        .route("/", get(|| async { asset("text/html; charset=utf-8", INDEX) }))
+        .route(
+            "/",
+            get(|| async { asset("text/html; charset=utf-8", INDEX) }),
+        )
         .route(
             "/assets/app.js",
             get(|| async { asset("text/javascript; charset=utf-8", SCRIPT) }),
@@ -74,7 +77,8 @@ pub fn kinds_documents(kb: &KnowledgeBase) -> (String, HashMap<String, String>) 
                 "summary": e.summary.trim(),
                 "causes": e.causes,
                 "affected": e.affected,
-                "fix": e.fix,
+                // Placeholders filled with the entry's generic words (`the package`).
+                "fix": e.render_fix(&std::collections::BTreeMap::new()),
                 "references": e.references,
                 "catalog": e.catalog,
                 "explains": e.explains,

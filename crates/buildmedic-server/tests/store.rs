@@ -14,7 +14,12 @@ fn record(id: &str, at: i64, kind: Option<&str>) -> NewRecord {
         id: id.to_string(),
         received_at: at,
         source: format!("src-{id}"),
-        status: if kind.is_some() { "failed" } else { "succeeded" }.to_string(),
+        status: if kind.is_some() {
+            "failed"
+        } else {
+            "succeeded"
+        }
+        .to_string(),
         kind: kind.map(str::to_string),
         title: kind.map(|k| format!("title of {k}")),
         confidence: kind.map(|_| 0.75),
@@ -65,7 +70,10 @@ fn suite(url: &str) {
         assert_eq!(store.count().await.unwrap(), 11);
         assert!(store.get(&id(200)).await.unwrap().is_none());
 
-        assert_eq!(store.get(&id(3)).await.unwrap().as_deref(), Some(format!("{{\"id\":\"{}\"}}", id(3)).as_str()));
+        assert_eq!(
+            store.get(&id(3)).await.unwrap().as_deref(),
+            Some(format!("{{\"id\":\"{}\"}}", id(3)).as_str())
+        );
         assert!(store.get(&id(999)).await.unwrap().is_none());
         let log = store.get_log(&id(3)).await.unwrap().unwrap();
         assert_eq!((log.bytes, log.first_line, log.truncated), (10, 3, true));
@@ -73,7 +81,10 @@ fn suite(url: &str) {
 
         // Newest first, paging with the cursor, no record twice.
         let mut seen = Vec::new();
-        let mut filter = Filter { limit: 4, ..Filter::default() };
+        let mut filter = Filter {
+            limit: 4,
+            ..Filter::default()
+        };
         loop {
             let page = store.list(&filter).await.unwrap();
             let more = page.len() > 4;
@@ -94,37 +105,75 @@ fn suite(url: &str) {
         assert_eq!(seen[seen.len() - 2].1, id(100));
 
         let disk = store
-            .list(&Filter { kind: Some("disk-full".into()), limit: 50, ..Filter::default() })
+            .list(&Filter {
+                kind: Some("disk-full".into()),
+                limit: 50,
+                ..Filter::default()
+            })
             .await
             .unwrap();
         assert_eq!(disk.len(), 5);
-        assert!(disk.iter().all(|s| s.kind.as_deref() == Some("disk-full") && s.title.as_deref() == Some("title of disk-full")));
+        assert!(disk.iter().all(|s| s.kind.as_deref() == Some("disk-full")
+            && s.title.as_deref() == Some("title of disk-full")));
         assert_eq!(disk[0].confidence, Some(0.75));
         let ok = store
-            .list(&Filter { status: Some("succeeded".into()), limit: 50, ..Filter::default() })
+            .list(&Filter {
+                status: Some("succeeded".into()),
+                limit: 50,
+                ..Filter::default()
+            })
             .await
             .unwrap();
         assert_eq!(ok.len(), 3);
         assert!(ok.iter().all(|s| s.kind.is_none()));
         let range = store
-            .list(&Filter { since: Some(MONDAY + 2 * DAY), until: Some(MONDAY + 5 * DAY), limit: 50, ..Filter::default() })
+            .list(&Filter {
+                since: Some(MONDAY + 2 * DAY),
+                until: Some(MONDAY + 5 * DAY),
+                limit: 50,
+                ..Filter::default()
+            })
             .await
             .unwrap();
-        assert_eq!(range.iter().map(|s| s.id.clone()).collect::<Vec<_>>(), [id(4), id(3), id(2)]);
+        assert_eq!(
+            range.iter().map(|s| s.id.clone()).collect::<Vec<_>>(),
+            [id(4), id(3), id(2)]
+        );
 
         // Day buckets: failures only, per kind.
-        let q = StatsQuery { since: MONDAY, until: MONDAY + 10 * DAY, offset: 0, width: DAY };
+        let q = StatsQuery {
+            since: MONDAY,
+            until: MONDAY + 10 * DAY,
+            offset: 0,
+            width: DAY,
+        };
         let st = store.stats(q).await.unwrap();
         let first = MONDAY / DAY;
         assert!(st.buckets.contains(&(first, "disk-full".to_string(), 2)));
-        assert!(st.buckets.contains(&(first + 1, "network-io".to_string(), 1)));
+        assert!(
+            st.buckets
+                .contains(&(first + 1, "network-io".to_string(), 1))
+        );
         assert!(!st.buckets.iter().any(|(b, _, _)| *b == first + 2));
-        assert_eq!(st.status, [("failed".to_string(), 8), ("succeeded".to_string(), 3)]);
-        assert_eq!(st.kinds, [("disk-full".to_string(), 5), ("network-io".to_string(), 3)]);
-        assert_eq!(st.entities[0], ("package".to_string(), "numpy".to_string(), 8));
+        assert_eq!(
+            st.status,
+            [("failed".to_string(), 8), ("succeeded".to_string(), 3)]
+        );
+        assert_eq!(
+            st.kinds,
+            [("disk-full".to_string(), 5), ("network-io".to_string(), 3)]
+        );
+        assert_eq!(
+            st.entities[0],
+            ("package".to_string(), "numpy".to_string(), 8)
+        );
         // Week buckets start on Monday: the ten days are one full week and three days.
         let w = store
-            .stats(StatsQuery { offset: 3 * DAY, width: 7 * DAY, ..q })
+            .stats(StatsQuery {
+                offset: 3 * DAY,
+                width: 7 * DAY,
+                ..q
+            })
             .await
             .unwrap();
         let weeks: Vec<(i64, i64)> = {
@@ -143,15 +192,23 @@ fn suite(url: &str) {
         assert_eq!(purged, 6);
         assert_eq!(store.count().await.unwrap(), 5);
         let st = store.stats(q).await.unwrap();
-        assert_eq!(st.entities.iter().find(|e| e.0 == "package").map(|e| e.2), Some(3));
+        assert_eq!(
+            st.entities.iter().find(|e| e.0 == "package").map(|e| e.2),
+            Some(3)
+        );
     });
 }
 
 fn refuses_a_newer_schema(url: &str, bump: impl FnOnce()) {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async { Store::open(url).await.expect("open") });
     bump();
-    let err = rt.block_on(Store::open(url)).expect_err("newer schema refused");
+    let err = rt
+        .block_on(Store::open(url))
+        .expect_err("newer schema refused");
     assert!(matches!(err, StoreError::TooNew { found: 99, .. }), "{err}");
 }
 
@@ -168,7 +225,10 @@ fn sqlite_refuses_a_newer_schema() {
     refuses_a_newer_schema(&format!("sqlite://{}", path.display()), || {
         rusqlite::Connection::open(&path)
             .unwrap()
-            .execute("INSERT INTO buildmedic_schema (version, applied_at) VALUES (99, 0)", [])
+            .execute(
+                "INSERT INTO buildmedic_schema (version, applied_at) VALUES (99, 0)",
+                [],
+            )
             .unwrap();
     });
 }
@@ -177,8 +237,15 @@ fn sqlite_refuses_a_newer_schema() {
 fn sqlite_uses_wal() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("h.db");
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    rt.block_on(async { Store::open(&format!("sqlite://{}", path.display())).await.unwrap() });
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        Store::open(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap()
+    });
     let mode: String = rusqlite::Connection::open(&path)
         .unwrap()
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
@@ -188,23 +255,36 @@ fn sqlite_uses_wal() {
 
 #[test]
 fn postgres_store() {
-    let Some(db) = common::pg_database("postgres_store") else { return };
+    let Some(db) = common::pg_database("postgres_store") else {
+        return;
+    };
     suite(&db.url);
 }
 
 #[test]
 fn postgres_refuses_a_newer_schema() {
-    let Some(db) = common::pg_database("postgres_refuses_a_newer_schema") else { return };
+    let Some(db) = common::pg_database("postgres_refuses_a_newer_schema") else {
+        return;
+    };
     let url = db.url.clone();
     refuses_a_newer_schema(&db.url, || {
-        common::pg_exec(&url, "INSERT INTO buildmedic_schema (version, applied_at) VALUES (99, 0)");
+        common::pg_exec(
+            &url,
+            "INSERT INTO buildmedic_schema (version, applied_at) VALUES (99, 0)",
+        );
     });
 }
 
 #[test]
 fn bad_urls_are_refused() {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     for url in ["mysql://x", "sqlite://", "buildmedic.db"] {
-        assert!(matches!(rt.block_on(Store::open(url)), Err(StoreError::BadUrl)), "{url}");
+        assert!(
+            matches!(rt.block_on(Store::open(url)), Err(StoreError::BadUrl)),
+            "{url}"
+        );
     }
 }

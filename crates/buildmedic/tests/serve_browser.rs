@@ -51,11 +51,18 @@ async fn wait_for(c: &fantoccini::Client, css: &str) -> fantoccini::elements::El
 async fn count_at_least(c: &fantoccini::Client, css: &str, n: usize) -> usize {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let found = c.find_all(Locator::Css(css)).await.map(|v| v.len()).unwrap_or(0);
+        let found = c
+            .find_all(Locator::Css(css))
+            .await
+            .map(|v| v.len())
+            .unwrap_or(0);
         if found >= n {
             return found;
         }
-        assert!(Instant::now() < deadline, "{css}: {found} elements, wanted {n}");
+        assert!(
+            Instant::now() < deadline,
+            "{css}: {found} elements, wanted {n}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -74,13 +81,23 @@ fn web_page_in_headless_chromium() {
         .map(PathBuf::from)
         .or_else(|| which("chromium"));
     let (Some(driver_path), Some(chromium)) = (driver_path, chromium) else {
-        missing("web_page_in_headless_chromium", "chromium or chromedriver not found (scripts/services/chromium.sh)");
+        missing(
+            "web_page_in_headless_chromium",
+            "chromium or chromedriver not found (scripts/services/chromium.sh)",
+        );
         return;
     };
     let dir = tempfile::tempdir().expect("temp dir");
-    let server = serve(&format!("sqlite://{}", dir.path().join("h.db").display()), &[]);
+    let server = serve(
+        &format!("sqlite://{}", dir.path().join("h.db").display()),
+        &[],
+    );
 
-    let port = TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr")
+        .port();
     let driver = Driver(
         Command::new(&driver_path)
             .arg(format!("--port={port}"))
@@ -90,7 +107,10 @@ fn web_page_in_headless_chromium() {
             .expect("start chromedriver"),
     );
     let profile = tempfile::tempdir().expect("profile dir");
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     rt.block_on(async {
         let mut caps = serde_json::Map::new();
         caps.insert(

@@ -12,7 +12,12 @@ use std::time::Duration;
 use serve_support::*;
 
 /// Clients posting until `stop` or until the server is gone; returns the acknowledged ids.
-fn load(bases: Vec<String>, clients: usize, stop: Arc<AtomicBool>, max_each: usize) -> Vec<std::thread::JoinHandle<Vec<String>>> {
+fn load(
+    bases: Vec<String>,
+    clients: usize,
+    stop: Arc<AtomicBool>,
+    max_each: usize,
+) -> Vec<std::thread::JoinHandle<Vec<String>>> {
     (0..clients)
         .map(|i| {
             let bases = bases.clone();
@@ -24,7 +29,11 @@ fn load(bases: Vec<String>, clients: usize, stop: Arc<AtomicBool>, max_each: usi
                 while !stop.load(Ordering::Relaxed) && n < max_each {
                     let base = &bases[(i + n) % bases.len()];
                     let log = LOGS[(i + n) % LOGS.len()];
-                    match post(&a, &format!("{base}/api/v1/diagnoses?source=client-{i}-{n}"), log.as_bytes()) {
+                    match post(
+                        &a,
+                        &format!("{base}/api/v1/diagnoses?source=client-{i}-{n}"),
+                        log.as_bytes(),
+                    ) {
                         Some((201, body)) => acked.push(id_of(&body)),
                         Some((503, _)) => std::thread::sleep(Duration::from_millis(5)),
                         Some((status, body)) => panic!("unexpected {status}: {body}"),
@@ -46,8 +55,15 @@ fn kill9_loses_nothing(db: &str) {
     std::thread::sleep(Duration::from_millis(1500));
     server.kill9();
     stop.store(true, Ordering::Relaxed);
-    let acked: Vec<String> = threads.into_iter().flat_map(|t| t.join().expect("client")).collect();
-    assert!(acked.len() >= 20, "too few acknowledged before the kill: {}", acked.len());
+    let acked: Vec<String> = threads
+        .into_iter()
+        .flat_map(|t| t.join().expect("client"))
+        .collect();
+    assert!(
+        acked.len() >= 20,
+        "too few acknowledged before the kill: {}",
+        acked.len()
+    );
     let restarted = serve(db, &[]);
     let a = agent();
     for id in &acked {
@@ -57,7 +73,11 @@ fn kill9_loses_nothing(db: &str) {
     }
     let history: HashSet<String> = history_ids(&restarted.base).into_iter().collect();
     assert!(acked.iter().all(|id| history.contains(id)));
-    eprintln!("kill -9: {} acknowledged, {} stored, none lost", acked.len(), history.len());
+    eprintln!(
+        "kill -9: {} acknowledged, {} stored, none lost",
+        acked.len(),
+        history.len()
+    );
 }
 
 #[test]
@@ -68,7 +88,9 @@ fn sigkill_during_load_loses_no_acknowledged_record_sqlite() {
 
 #[test]
 fn sigkill_during_load_loses_no_acknowledged_record_postgres() {
-    let Some(db) = pg_database("sigkill_postgres") else { return };
+    let Some(db) = pg_database("sigkill_postgres") else {
+        return;
+    };
     kill9_loses_nothing(&db.url);
 }
 
@@ -82,9 +104,16 @@ fn sigterm_finishes_requests_and_exits_zero() {
     std::thread::sleep(Duration::from_millis(800));
     let status = server.terminate();
     stop.store(true, Ordering::Relaxed);
-    assert!(status.success(), "exit status {status:?}: {}", server.stderr.lock().unwrap());
+    assert!(
+        status.success(),
+        "exit status {status:?}: {}",
+        server.stderr.lock().unwrap()
+    );
     assert!(server.stderr.lock().unwrap().contains("shutting down"));
-    let acked: Vec<String> = threads.into_iter().flat_map(|t| t.join().expect("client")).collect();
+    let acked: Vec<String> = threads
+        .into_iter()
+        .flat_map(|t| t.join().expect("client"))
+        .collect();
     assert!(!acked.is_empty());
     let restarted = serve(&db, &[]);
     let history: HashSet<String> = history_ids(&restarted.base).into_iter().collect();
@@ -95,7 +124,9 @@ fn sigterm_finishes_requests_and_exits_zero() {
 
 #[test]
 fn two_replicas_share_one_postgres_history() {
-    let Some(db) = pg_database("two_replicas") else { return };
+    let Some(db) = pg_database("two_replicas") else {
+        return;
+    };
     // Both start at once: the migration runs once under the advisory lock.
     let (r1, r2) = std::thread::scope(|s| {
         let a = s.spawn(|| serve(&db.url, &[]));
@@ -104,7 +135,10 @@ fn two_replicas_share_one_postgres_history() {
     });
     let stop = Arc::new(AtomicBool::new(false));
     let threads = load(vec![r1.base.clone(), r2.base.clone()], 8, stop, 40);
-    let acked: Vec<String> = threads.into_iter().flat_map(|t| t.join().expect("client")).collect();
+    let acked: Vec<String> = threads
+        .into_iter()
+        .flat_map(|t| t.join().expect("client"))
+        .collect();
     assert_eq!(acked.len(), 8 * 40, "every request is acknowledged");
     let expected: HashSet<&String> = acked.iter().collect();
     assert_eq!(expected.len(), acked.len(), "ids are unique");

@@ -198,7 +198,8 @@ impl PgStore {
         )?;
         let mut out = StatsRows::default();
         for r in &buckets {
-            out.buckets.push((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?));
+            out.buckets
+                .push((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?));
         }
         for r in &status {
             out.status.push((r.try_get(0)?, r.try_get(1)?));

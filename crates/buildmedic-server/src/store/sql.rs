@@ -42,7 +42,8 @@ pub const CREATE_SCHEMA_TABLE: &str = "CREATE TABLE IF NOT EXISTS buildmedic_sch
     applied_at BIGINT NOT NULL
 )";
 pub const SCHEMA_VERSION: &str = "SELECT COALESCE(MAX(version), 0) FROM buildmedic_schema";
-pub const RECORD_VERSION: &str = "INSERT INTO buildmedic_schema (version, applied_at) VALUES ($1, $2)";
+pub const RECORD_VERSION: &str =
+    "INSERT INTO buildmedic_schema (version, applied_at) VALUES ($1, $2)";
 
 pub const INSERT_DIAGNOSIS: &str = "INSERT INTO diagnoses (id, received_at, source, status, kind, \
     title, confidence, diagnosis, log_gz, log_bytes, log_first_line, log_truncated) \

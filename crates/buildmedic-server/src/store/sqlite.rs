@@ -45,10 +45,7 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
         for s in *statements {
             tx.execute(s, [])?;
         }
-        tx.execute(
-            sql::RECORD_VERSION,
-            params![i as i64 + 1, super::now_ms()],
-        )?;
+        tx.execute(sql::RECORD_VERSION, params![i as i64 + 1, super::now_ms()])?;
     }
     tx.commit()?;
     Ok(())
@@ -86,9 +83,7 @@ impl SqliteStore {
         f: impl FnOnce(&Connection) -> Result<T, rusqlite::Error> + Send + 'static,
     ) -> Result<T, StoreError> {
         let readers = Arc::clone(&self.readers);
-        let start = self
-            .next
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let start = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         blocking(move || {
             // Take a free connection if there is one, else wait for the one in turn.
             let n = readers.len();
@@ -166,7 +161,11 @@ impl SqliteStore {
         .await
     }
 
-    pub async fn list(&self, query: String, params: Vec<Param>) -> Result<Vec<Summary>, StoreError> {
+    pub async fn list(
+        &self,
+        query: String,
+        params: Vec<Param>,
+    ) -> Result<Vec<Summary>, StoreError> {
         self.read(move |c| {
             let mut stmt = c.prepare_cached(&query)?;
             let rows = stmt.query_map(params_from_iter(params.into_iter().map(to_value)), |r| {
@@ -231,7 +230,8 @@ impl SqliteStore {
     }
 
     pub async fn count(&self) -> Result<i64, StoreError> {
-        self.read(|c| c.query_row(sql::COUNT, [], |r| r.get(0))).await
+        self.read(|c| c.query_row(sql::COUNT, [], |r| r.get(0)))
+            .await
     }
 }
 

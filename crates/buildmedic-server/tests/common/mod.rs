@@ -34,7 +34,9 @@ impl Resp {
         String::from_utf8_lossy(&self.body).into_owned()
     }
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(&name.to_ascii_lowercase()).map(String::as_str)
+        self.headers
+            .get(&name.to_ascii_lowercase())
+            .map(String::as_str)
     }
 }
 
@@ -127,7 +129,10 @@ impl Client {
     }
 
     pub fn post_form(&self, path: &str, form: ureq::unversioned::multipart::Form<'_>) -> Resp {
-        collect(self.auth(self.agent.post(format!("{}{path}", self.base))).send(form))
+        collect(
+            self.auth(self.agent.post(format!("{}{path}", self.base)))
+                .send(form),
+        )
     }
 
     pub fn request(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> Resp {
@@ -146,11 +151,15 @@ impl Client {
 /// client may only see a broken pipe). Returns `(status, headers+body text)`.
 pub fn raw_post(base: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, String) {
     use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(base.trim_start_matches("http://")).expect("connect");
+    let mut stream =
+        std::net::TcpStream::connect(base.trim_start_matches("http://")).expect("connect");
     stream
         .set_read_timeout(Some(std::time::Duration::from_secs(20)))
         .expect("timeout");
-    let mut head = format!("POST {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    let mut head = format!(
+        "POST {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
     for (k, v) in headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -257,9 +266,13 @@ pub fn pg_admin_url(test: &str) -> Option<String> {
         Ok(u) if !u.is_empty() => Some(u),
         _ => {
             if std::env::var("BUILDMEDIC_REQUIRE_SERVICES").as_deref() == Ok("1") {
-                panic!("{test}: BUILDMEDIC_REQUIRE_SERVICES=1 but BUILDMEDIC_TEST_PG_URL is not set (run scripts/services/postgres.sh)");
+                panic!(
+                    "{test}: BUILDMEDIC_REQUIRE_SERVICES=1 but BUILDMEDIC_TEST_PG_URL is not set (run scripts/services/postgres.sh)"
+                );
             }
-            eprintln!("{test}: skipped: no PostgreSQL (set BUILDMEDIC_TEST_PG_URL, see scripts/services/postgres.sh)");
+            eprintln!(
+                "{test}: skipped: no PostgreSQL (set BUILDMEDIC_TEST_PG_URL, see scripts/services/postgres.sh)"
+            );
             None
         }
     }

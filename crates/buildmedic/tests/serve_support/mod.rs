@@ -35,7 +35,14 @@ pub struct Serve {
 /// Starts `buildmedic serve --db DB` on a free loopback port and waits until it listens.
 pub fn serve(db: &str, extra: &[&str]) -> Serve {
     let mut child = Command::new(env!("CARGO_BIN_EXE_buildmedic"))
-        .args(["serve", "--no-config", "--listen", "127.0.0.1:0", "--db", db])
+        .args([
+            "serve",
+            "--no-config",
+            "--listen",
+            "127.0.0.1:0",
+            "--db",
+            db,
+        ])
         .args(extra)
         .env_remove("BUILDMEDIC_TOKEN")
         .stdin(Stdio::null())
@@ -92,7 +99,10 @@ impl Serve {
             if let Some(status) = self.child.try_wait().expect("wait") {
                 return status;
             }
-            assert!(Instant::now() < deadline, "server did not stop after SIGTERM");
+            assert!(
+                Instant::now() < deadline,
+                "server did not stop after SIGTERM"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -115,7 +125,11 @@ pub fn agent() -> ureq::Agent {
 
 /// `(status, body)`, or `None` when the connection failed.
 pub fn post(agent: &ureq::Agent, url: &str, body: &[u8]) -> Option<(u16, String)> {
-    let mut r = agent.post(url).header("Content-Type", "text/plain").send(body).ok()?;
+    let mut r = agent
+        .post(url)
+        .header("Content-Type", "text/plain")
+        .send(body)
+        .ok()?;
     let status = r.status().as_u16();
     let body = r.body_mut().read_to_string().ok()?;
     Some((status, body))
@@ -170,7 +184,10 @@ pub struct PgDatabase {
 
 pub fn pg_database(test: &str) -> Option<PgDatabase> {
     let Ok(admin) = std::env::var("BUILDMEDIC_TEST_PG_URL") else {
-        missing(test, "no PostgreSQL (BUILDMEDIC_TEST_PG_URL; see scripts/services/postgres.sh)");
+        missing(
+            test,
+            "no PostgreSQL (BUILDMEDIC_TEST_PG_URL; see scripts/services/postgres.sh)",
+        );
         return None;
     };
     let name = format!("bm_{}", uuid::Uuid::now_v7().simple());
@@ -182,7 +199,10 @@ pub fn pg_database(test: &str) -> Option<PgDatabase> {
 
 impl Drop for PgDatabase {
     fn drop(&mut self) {
-        pg_exec(&self.admin, &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+        pg_exec(
+            &self.admin,
+            &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+        );
     }
 }
 
@@ -196,7 +216,10 @@ fn pg_exec(url: &str, sql: &str) {
             .await
             .unwrap_or_else(|e| panic!("connect: {e}"));
         let task = tokio::spawn(conn);
-        client.batch_execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+        client
+            .batch_execute(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
         drop(client);
         let _ = task.await;
     });
