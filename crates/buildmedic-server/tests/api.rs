@@ -588,17 +588,25 @@ fn full_queue_answers_503_and_healthz_stays_up() {
         ..sqlite_config()
     });
     let c = s.client();
-    // Hold the only slot: a chunked upload that has not finished.
-    let mut slow = TcpStream::connect(s.base.trim_start_matches("http://")).unwrap();
-    slow.write_all(b"POST /api/v1/diagnoses HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n").unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let (status, busy) = loop {
-        let r = raw_post(&s.base, "/api/v1/diagnoses", &[], DISK_FULL_LOG.as_bytes());
-        if r.0 == 503 || Instant::now() > deadline {
-            break r;
+    // Hold the only slot: a chunked upload that has not finished. Wait until the server
+    // counts it in flight (on a loaded machine another request may win the slot first).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut slow = loop {
+        let mut slow = TcpStream::connect(s.base.trim_start_matches("http://")).unwrap();
+        slow.write_all(b"POST /api/v1/diagnoses HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n").unwrap();
+        let held = (0..100).any(|_| {
+            std::thread::sleep(Duration::from_millis(20));
+            c.get("/healthz").json()["in_flight"] == 1
+        });
+        if held {
+            break slow;
         }
-        std::thread::sleep(Duration::from_millis(20));
+        assert!(
+            Instant::now() < deadline,
+            "the slow upload never held the slot"
+        );
     };
+    let (status, busy) = raw_post(&s.base, "/api/v1/diagnoses", &[], DISK_FULL_LOG.as_bytes());
     assert_eq!(status, 503, "{busy}");
     assert!(busy.contains("retry-after: 1\r\n"), "{busy}");
     assert!(busy.contains("\"busy\""), "{busy}");
