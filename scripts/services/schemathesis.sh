@@ -10,6 +10,7 @@
 # BUILDMEDIC_REQUIRE_SERVICES=1).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+ROOT=$PWD
 BM=${1:-target/debug/buildmedic}
 VERSION=4.32.5
 VENV=target/serve-venv
@@ -31,9 +32,13 @@ for _ in $(seq 1 200); do
   sleep 0.05
 done
 [ -n "$addr" ] || { cat "$WORK/server.log" >&2; exit 1; }
+# Run from the temporary directory: schemathesis keeps a cache in its working directory.
+cd "$WORK"
+# One worker: concurrent hypothesis workers trip a CPython 3.11 ast.parse race
+# ("AST constructor recursion depth mismatch").
 # positive_data_acceptance is left out: constraints between parameters (since < until, a
 # cursor taken from a previous page) cannot be written in OpenAPI, so schema-valid
 # combinations can still be rightly refused with 400.
-"$VENV/bin/schemathesis" run "http://$addr/api/v1/openapi.json" \
+"$ROOT/$VENV/bin/schemathesis" run "http://$addr/api/v1/openapi.json" \
   --checks all --exclude-checks positive_data_acceptance \
-  --workers 2 --max-examples "${SCHEMATHESIS_EXAMPLES:-30}" --seed 1 --warnings off
+  --workers 1 --max-examples "${SCHEMATHESIS_EXAMPLES:-30}" --seed 1 --warnings off
