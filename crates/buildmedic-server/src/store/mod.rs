@@ -115,7 +115,7 @@ pub enum StoreError {
 /// An open store.
 pub enum Store {
     Sqlite(sqlite::SqliteStore),
-    Postgres(pg::PgStore),
+    Postgres(Box<pg::PgStore>),
 }
 
 impl fmt::Debug for Store {
@@ -133,7 +133,7 @@ impl Store {
             }
             Ok(Store::Sqlite(sqlite::SqliteStore::open(path).await?))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Ok(Store::Postgres(pg::PgStore::open(url).await?))
+            Ok(Store::Postgres(Box::new(pg::PgStore::open(url).await?)))
         } else {
             Err(StoreError::BadUrl)
         }
