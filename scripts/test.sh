@@ -6,7 +6,32 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 export NO_COLOR=1
+# serve: the server tests need PostgreSQL and headless Chromium (scripts/services/). They are
+# installed (apt-get, as root) and started here; without them those tests skip with a message,
+# or fail when BUILDMEDIC_REQUIRE_SERVICES=1 (CI).
+if [ "${BUILDMEDIC_SERVICES:-1}" = 1 ]; then
+  if pg_env=$(scripts/services/postgres.sh start); then
+    eval "$pg_env"
+    trap 'scripts/services/postgres.sh stop' EXIT
+  else
+    echo "PostgreSQL unavailable: its tests will skip" >&2
+  fi
+  if chromium_env=$(scripts/services/chromium.sh); then
+    eval "$chromium_env"
+  else
+    echo "Chromium unavailable: the web page test will skip" >&2
+  fi
+fi
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
+# serve: schemathesis against the OpenAPI document of a real server (PyPI, in a venv).
+st=0
+scripts/services/schemathesis.sh target/debug/buildmedic || st=$?
+if [ "$st" = 3 ]; then
+  [ "${BUILDMEDIC_REQUIRE_SERVICES:-0}" = 1 ] && { echo "schemathesis required but unavailable" >&2; exit 1; }
+  echo "schemathesis unavailable: API property test skipped" >&2
+elif [ "$st" != 0 ]; then
+  exit "$st"
+fi
 echo "all tests passed"

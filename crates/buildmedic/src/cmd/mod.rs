@@ -7,3 +7,4 @@ pub mod kinds;
 pub mod lint;
 pub mod rules;
 pub mod stats;
+pub mod serve;
