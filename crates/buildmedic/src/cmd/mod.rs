@@ -6,5 +6,5 @@ pub mod explain;
 pub mod kinds;
 pub mod lint;
 pub mod rules;
-pub mod stats;
 pub mod serve;
+pub mod stats;
