@@ -120,8 +120,9 @@ pub(crate) fn conclude(
         }
         let mut context = 1.0;
         if !def.tools.is_empty() {
-            let command = summary
-                .step(m.step)
+            let command = m
+                .step
+                .and_then(|s| summary.step(s))
                 .or(failing_step)
                 .map(|s| s.command.as_str());
             if let Some(cmd) = command
@@ -174,9 +175,8 @@ pub(crate) fn conclude(
     // Without framing and without a known signature, clear error lines still mean failure
     // (the `unknown` kind): explicit `ERROR`/`error:` lines where the log ends up.
     let clear_errors = || {
-        [Some(StepId::NONE), summary.last_running_step]
-            .into_iter()
-            .flatten()
+        std::iter::once(None)
+            .chain(summary.last_running_step.map(Some))
             .flat_map(|s| candidates_of(matcher, scanner, s))
             .any(|c| c.rank >= MIN_UNKNOWN_RANK)
     };
@@ -257,7 +257,7 @@ pub(crate) fn conclude(
             .steps
             .iter()
             .position(|s| s.first_line <= line && line <= s.last_line)
-            .map(|i| StepId(i as u32))
+            .and_then(StepId::from_index)
             .or(summary.last_running_step)
     });
     let step = step_id.and_then(|id| summary.step(id));
@@ -279,10 +279,7 @@ pub(crate) fn conclude(
     if primary.is_none() {
         let unknown = kb.get(UNKNOWN);
         let mut f = unknown_finding(matcher, unknown, summary, scanner, failing.or(step_id));
-        let first = f
-            .lines
-            .first()
-            .map(|l| (step_id.unwrap_or(StepId::NONE), *l));
+        let first = f.lines.first().map(|l| (step_id, *l));
         let context = context_entities(step, first, scanner, &images);
         f.entities = with_context(&f.entities, &context, true);
         if let Some(u) = unknown {
@@ -314,9 +311,9 @@ fn tail_matches(
     if tail_sigs.is_empty() {
         return out;
     }
-    let mut steps = vec![StepId::NONE];
-    steps.extend(failing);
-    steps.extend(summary.last_running_step);
+    let mut steps = vec![None];
+    steps.extend(failing.map(Some));
+    steps.extend(summary.last_running_step.map(Some));
     steps.dedup();
     for step in steps {
         let Some((line, text)) = scanner.bucket(step).and_then(|b| b.tail.last()) else {
@@ -347,20 +344,18 @@ fn tail_matches(
     out
 }
 
-fn locate(step: StepId, failing: Option<StepId>, summary: &LogSummary) -> (Location, f32) {
+fn locate(step: Option<StepId>, failing: Option<StepId>, summary: &LogSummary) -> (Location, f32) {
     use buildmedic_log::StepStatus as S;
-    if failing.is_some() && failing == Some(step) {
+    if failing.is_some() && failing == step {
         return (Location::FailingStep, 1.0);
     }
-    let Some(st) = summary.step(step) else {
+    let Some(st) = step.and_then(|s| summary.step(s)) else {
         return (Location::NoStep, if failing.is_some() { 0.85 } else { 1.0 });
     };
     match st.status {
         S::Failed => (Location::OtherFailedStep, 0.8),
         S::Done | S::Cached => (Location::SucceededStep, 0.15),
-        S::Running | S::Canceled
-            if failing.is_none() && summary.last_running_step == Some(step) =>
-        {
+        S::Running | S::Canceled if failing.is_none() && summary.last_running_step == step => {
             (Location::FailingStep, 1.0)
         }
         S::Running | S::Canceled => (
@@ -466,7 +461,7 @@ fn round2(x: f32) -> f32 {
 
 /// Candidate error lines of a step: the anchored lines that looked like errors, and the
 /// error-looking lines among its last lines.
-fn candidates_of(matcher: &Matcher, scanner: &Scanner<'_>, step: StepId) -> Vec<Candidate> {
+fn candidates_of(matcher: &Matcher, scanner: &Scanner<'_>, step: Option<StepId>) -> Vec<Candidate> {
     let Some(b) = scanner.bucket(step) else {
         return Vec::new();
     };
@@ -492,7 +487,11 @@ fn unknown_finding(
     failing: Option<StepId>,
 ) -> Finding {
     // Candidate lines: from the failing step, else outside steps, else the last running step.
-    let order = [failing, Some(StepId::NONE), summary.last_running_step];
+    let order = [
+        failing.map(Some),
+        Some(None),
+        summary.last_running_step.map(Some),
+    ];
     let mut cands: Vec<Candidate> = Vec::new();
     let mut tail: Vec<(u64, String)> = Vec::new();
     for step in order.into_iter().flatten() {
@@ -549,7 +548,7 @@ fn unknown_finding(
 /// evidence, the failing step's command (for `RUN` steps), and the base images.
 fn context_entities(
     step: Option<&Step>,
-    first: Option<(StepId, u64)>,
+    first: Option<(Option<StepId>, u64)>,
     scanner: &Scanner<'_>,
     images: &[String],
 ) -> BTreeMap<String, Vec<String>> {
@@ -562,7 +561,7 @@ fn context_entities(
         }
     };
     // The last command echoed before the evidence (`+ pip install ...` under `set -x`).
-    let prompt_before = |bucket: StepId| {
+    let prompt_before = |bucket: Option<StepId>| {
         let (_, line) = first?;
         scanner
             .bucket(bucket)?
@@ -575,7 +574,7 @@ fn context_entities(
     // Only a RUN step's arguments are a command (not `[internal] load metadata ...`).
     let run_step =
         step.filter(|s| s.instruction.as_deref() == Some("RUN") && !s.command.is_empty());
-    if let Some((in_step, _)) = first.filter(|(s, _)| *s != StepId::NONE)
+    if let Some((in_step @ Some(_), _)) = first
         && let Some(cmd) = prompt_before(in_step)
     {
         push("command", &cmd);
@@ -585,7 +584,7 @@ fn context_entities(
         for p in install_targets(&s.command) {
             push("package", &p);
         }
-    } else if let Some(cmd) = prompt_before(StepId::NONE) {
+    } else if let Some(cmd) = prompt_before(None) {
         // No build step frames the failure: what was typed at the prompt is the command.
         push("command", &cmd);
         for p in install_targets(&cmd) {

@@ -8,7 +8,8 @@
 
 use std::collections::HashMap;
 
-use buildmedic_log::{Batch, LineRec, Sink, Step, StepId};
+use buildmedic_log::clean::{Cut, lossy_text};
+use buildmedic_log::{Batch, LineFlags, LineRec, Sink, Step, StepId};
 
 use crate::matcher::Matcher;
 
@@ -32,7 +33,7 @@ const MAX_TEXT: usize = 1024;
 pub struct Match {
     pub signature: u32,
     pub line: u64,
-    pub step: StepId,
+    pub step: Option<StepId>,
     pub text: String,
     /// (entity name, value) in order of appearance, window captures included.
     pub captures: Vec<(&'static str, String)>,
@@ -64,7 +65,7 @@ pub struct Bucket {
 const CARRY: usize = buildmedic_kb::MAX_BEFORE as usize;
 
 struct OpenWindow {
-    step: StepId,
+    step: Option<StepId>,
     /// Index into the step bucket's `matches`.
     match_index: usize,
     signature: u32,
@@ -75,13 +76,13 @@ pub struct Scanner<'m> {
     matcher: &'m Matcher,
     /// Buckets of live steps by step index (steps that succeeded are pruned); `none` for
     /// lines outside steps. A map, not a vector: a log may have hundreds of thousands of steps.
-    pub buckets: std::collections::BTreeMap<u32, Bucket>,
+    pub buckets: std::collections::BTreeMap<StepId, Bucket>,
     pub none: Bucket,
     /// Matches from steps that succeeded, a few per signature.
     pub succeeded: Vec<Match>,
     windows: Vec<OpenWindow>,
     /// The last lines of the previous batch: (step, line, text, flags).
-    carry: Vec<(StepId, u64, String, u8)>,
+    carry: Vec<(Option<StepId>, u64, String, LineFlags)>,
     scratch: Vec<u32>,
     seen: Vec<bool>,
     flagged: Vec<usize>,
@@ -102,17 +103,17 @@ impl<'m> Scanner<'m> {
         }
     }
 
-    pub fn bucket(&self, step: StepId) -> Option<&Bucket> {
-        match step.get() {
+    pub fn bucket(&self, step: Option<StepId>) -> Option<&Bucket> {
+        match step {
             None => Some(&self.none),
-            Some(_) => self.buckets.get(&step.0),
+            Some(id) => self.buckets.get(&id),
         }
     }
 
-    fn bucket_mut(&mut self, step: StepId) -> &mut Bucket {
-        match step.get() {
+    fn bucket_mut(&mut self, step: Option<StepId>) -> &mut Bucket {
+        match step {
             None => &mut self.none,
-            Some(_) => self.buckets.entry(step.0).or_default(),
+            Some(id) => self.buckets.entry(id).or_default(),
         }
     }
 
@@ -176,7 +177,7 @@ impl<'m> Scanner<'m> {
         let text = batch.text(rec);
         let rank = self.matcher.error_rank(text);
         if rank > 0 {
-            let rank = if rec.is(LineRec::FRAMING) { 1 } else { rank };
+            let rank = if rec.is(LineFlags::FRAMING) { 1 } else { rank };
             let cands = &mut self.bucket_mut(rec.step).candidates;
             push_candidate(cands, rec.number, rank, text);
         }
@@ -208,7 +209,7 @@ impl<'m> Scanner<'m> {
         let mut evidence = Vec::new();
         for (number, text, flags) in earlier.chain(carried).take(def.before as usize) {
             let blank = text.iter().all(u8::is_ascii_whitespace);
-            if flags & LineRec::FRAMING != 0
+            if flags.contains(LineFlags::FRAMING)
                 || (blank && !def.skip_blank)
                 || def.stop.as_ref().is_some_and(|s| s.is_match(text))
             {
@@ -256,7 +257,7 @@ impl<'m> Scanner<'m> {
             };
             let blank = text.iter().all(u8::is_ascii_whitespace);
             // A window never crosses the builder's framing (a step end, a verdict).
-            let stop = rec.is(LineRec::FRAMING)
+            let stop = rec.is(LineFlags::FRAMING)
                 || (blank && !def.skip_blank)
                 || def.stop.as_ref().is_some_and(|s| s.is_match(text));
             if stop {
@@ -303,7 +304,7 @@ impl<'m> Scanner<'m> {
     /// batch.
     fn record_tails(&mut self, batch: &Batch<'_>) {
         struct Seen {
-            step: StepId,
+            step: Option<StepId>,
             tail: Vec<(u64, String)>,
             prompts: Vec<(u64, String)>,
         }
@@ -329,13 +330,13 @@ impl<'m> Scanner<'m> {
             };
             last = slot;
             let s = &mut seen[slot];
-            if rec.is(LineRec::PROMPT) && s.prompts.len() < PROMPTS {
+            if rec.is(LineFlags::PROMPT) && s.prompts.len() < PROMPTS {
                 let text = batch.text(rec);
-                if let Some(at) = buildmedic_log::frame::prompt_command(text) {
+                if let Some(at) = buildmedic_log::prompt::prompt_command(text) {
                     s.prompts.push((rec.number, lossy(&text[at..])));
                 }
             }
-            if s.tail.len() >= TAIL || rec.is(LineRec::FRAMING) {
+            if s.tail.len() >= TAIL || rec.is(LineFlags::FRAMING) {
                 continue;
             }
             let text = batch.text(rec);
@@ -362,12 +363,12 @@ impl<'m> Scanner<'m> {
 
     /// Moves what succeeded steps collected into the small `succeeded` pool.
     fn prune(&mut self, steps: &[Step]) {
-        let done: Vec<u32> = self
+        let done: Vec<StepId> = self
             .buckets
             .keys()
             .copied()
-            .filter(|&i| steps.get(i as usize).is_some_and(|s| s.status.succeeded()))
-            .filter(|&i| !self.windows.iter().any(|w| w.step.0 == i))
+            .filter(|&i| steps.get(i.index()).is_some_and(|s| s.status.succeeded()))
+            .filter(|&i| !self.windows.iter().any(|w| w.step == Some(i)))
             .collect();
         for i in done {
             let Some(bucket) = self.buckets.remove(&i) else {
@@ -494,9 +495,5 @@ pub(crate) fn push_capture(out: &mut Vec<(&'static str, String)>, name: &str, va
 }
 
 fn lossy(text: &[u8]) -> String {
-    let (mut s, cut) = buildmedic_log::clean::lossy_prefix(text, MAX_TEXT);
-    if cut {
-        s.push('…');
-    }
-    s
+    lossy_text(text, MAX_TEXT, Cut::Ellipsis)
 }

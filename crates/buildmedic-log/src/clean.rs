@@ -111,14 +111,23 @@ fn skip_escape(buf: &[u8], at: usize, end: usize) -> usize {
     }
 }
 
+/// How [`lossy_text`] shows that it cut a text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cut {
+    /// Nothing is added (step commands: the bound is documented).
+    Silent,
+    /// `…` is appended (evidence shown to people).
+    Ellipsis,
+}
+
 /// The text of at most `max` bytes of `bytes`, invalid UTF-8 replaced, cut at a character
-/// boundary; `true` when something was cut. Every invalid byte becomes a 3-byte replacement
-/// character, so the bound is enforced on the decoded text too.
-pub fn lossy_prefix(bytes: &[u8], max: usize) -> (String, bool) {
-    let cut = bytes.len() > max;
+/// boundary. Every invalid byte becomes a 3-byte replacement character, so the bound is
+/// enforced on the decoded text too. The one conversion of log bytes to stored text.
+pub fn lossy_text(bytes: &[u8], max: usize, cut: Cut) -> String {
+    let mut was_cut = bytes.len() > max;
     let mut s = String::from_utf8_lossy(&bytes[..bytes.len().min(max)]).into_owned();
     // A cut inside a multi-byte character shows up as a trailing replacement char: drop it.
-    if cut && s.ends_with('\u{fffd}') {
+    if was_cut && s.ends_with('\u{fffd}') {
         s.pop();
     }
     if s.len() > max {
@@ -127,9 +136,12 @@ pub fn lossy_prefix(bytes: &[u8], max: usize) -> (String, bool) {
             .find(|&i| s.is_char_boundary(i))
             .unwrap_or(0);
         s.truncate(end);
-        return (s, true);
+        was_cut = true;
     }
-    (s, cut)
+    if was_cut && cut == Cut::Ellipsis {
+        s.push('…');
+    }
+    s
 }
 
 #[cfg(test)]
@@ -198,14 +210,13 @@ mod tests {
     }
 
     #[test]
-    fn lossy_prefixes_stay_within_their_bound() {
-        assert_eq!(lossy_prefix(b"abc", 8), ("abc".to_string(), false));
-        assert_eq!(
-            lossy_prefix("é".repeat(3).as_bytes(), 3),
-            ("é".to_string(), true)
-        );
-        let (s, cut) = lossy_prefix(&[0xff; 10], 10);
-        assert!(s.len() <= 10 && cut);
+    fn lossy_texts_stay_within_their_bound() {
+        assert_eq!(lossy_text(b"abc", 8, Cut::Ellipsis), "abc");
+        assert_eq!(lossy_text("é".repeat(3).as_bytes(), 3, Cut::Silent), "é");
+        assert_eq!(lossy_text("é".repeat(3).as_bytes(), 3, Cut::Ellipsis), "é…");
+        let s = lossy_text(&[0xff; 10], 10, Cut::Silent);
+        assert!(s.len() <= 10);
+        assert!(lossy_text(&[0xff; 10], 10, Cut::Ellipsis).ends_with('…'));
     }
 
     #[test]

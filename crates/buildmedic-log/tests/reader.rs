@@ -1,13 +1,13 @@
 //! The reader on small logs of every framing, and on hostile bytes.
 
 use buildmedic_log::{
-    Batch, BuildVerdict, Builder, LineRec, LogSummary, Sink, Step, StepOrigin, StepStatus, Wrapper,
-    read_log,
+    Batch, BuildVerdict, Builder, LineFlags, LogSummary, Sink, Step, StepOrigin, StepStatus,
+    Wrapper, read_log,
 };
 
 #[derive(Default)]
 struct Collect {
-    lines: Vec<(u64, String, Option<u32>, u8)>,
+    lines: Vec<(u64, String, Option<u32>, LineFlags)>,
 }
 
 impl Sink for Collect {
@@ -16,7 +16,7 @@ impl Sink for Collect {
             self.lines.push((
                 l.number,
                 String::from_utf8_lossy(batch.text(l)).into_owned(),
-                l.step.get().map(|s| s as u32),
+                l.step.map(|s| s.index() as u32),
                 l.flags,
             ));
         }
@@ -102,7 +102,7 @@ ERROR: failed to solve: process \"/bin/sh -c pip install -r requirements.txt\" d
     let frame_line = c.lines.iter().find(|l| l.1.contains(">>> RUN")).unwrap();
     assert_eq!(frame_line.2, l.2);
     let repeat = c.lines.iter().find(|l| l.0 == 12).unwrap();
-    assert!(repeat.3 & LineRec::SUMMARY != 0);
+    assert!(repeat.3.contains(LineFlags::SUMMARY));
 }
 
 #[test]
@@ -123,10 +123,7 @@ executor failed running [/bin/sh -c conda env create -f environment.yml]: exit c
     assert_eq!(f.exit_code, Some(1));
     let pkg = c.lines.iter().find(|l| l.1.contains("tensorflow")).unwrap();
     assert_eq!(pkg.1, "  - tensorflow=9.99");
-    assert_eq!(
-        pkg.2.map(|i| i as usize),
-        s.failing_step.and_then(|i| i.get())
-    );
+    assert_eq!(pkg.2.map(|i| i as usize), s.failing_step.map(|i| i.index()));
     // tty steps keep their command (the redraws mark steps done before they fail).
     let cached = s
         .steps
@@ -262,7 +259,7 @@ fn huge_line_without_newline_is_kept_in_segments() {
     assert_eq!(s.lines, 3);
     let segs: Vec<_> = c.lines.iter().filter(|l| l.0 == 2).collect();
     assert!(segs.len() >= 3, "long line is split into segments");
-    assert!(segs[1..].iter().all(|l| l.3 & LineRec::CONTINUED != 0));
+    assert!(segs[1..].iter().all(|l| l.3.contains(LineFlags::CONTINUED)));
     assert!(segs.last().unwrap().1.ends_with(" TAIL"));
     let total: usize = segs.iter().map(|l| l.1.len()).sum();
     assert_eq!(total, (3 << 20) + 5);
@@ -364,8 +361,8 @@ fn jenkins_console() {
     assert_eq!(s.verdict, BuildVerdict::Failed);
     assert!(s.wrappers.contains(&Wrapper::Timestamps));
     assert_eq!(c.lines[2].1, "unknown blob");
-    assert!(c.lines[0].3 & LineRec::PROMPT != 0);
-    assert!(c.lines[2].3 & LineRec::PROMPT == 0);
+    assert!(c.lines[0].3.contains(LineFlags::PROMPT));
+    assert!(!c.lines[2].3.contains(LineFlags::PROMPT));
 }
 
 #[test]
