@@ -188,11 +188,19 @@ pub fn strip_buildkit_id(s: &[u8]) -> Option<(u32, usize)> {
     if s.first() != Some(&b'#') {
         return None;
     }
-    let end = digits(s, 1, 1, 9)?;
-    let id = parse_u32(&s[1..end])?;
-    match s.get(end) {
-        Some(b' ') => Some((id, end + 1)),
-        None => Some((id, end)),
+    // At most 9 digits: the id fits a u32 without overflow checks.
+    let mut id: u32 = 0;
+    let mut i = 1;
+    while i < s.len() && i <= 9 && s[i].is_ascii_digit() {
+        id = id * 10 + u32::from(s[i] - b'0');
+        i += 1;
+    }
+    if i == 1 {
+        return None;
+    }
+    match s.get(i) {
+        Some(b' ') => Some((id, i + 1)),
+        None => Some((id, i)),
         _ => None,
     }
 }
@@ -200,9 +208,18 @@ pub fn strip_buildkit_id(s: &[u8]) -> Option<(u32, usize)> {
 /// BuildKit's elapsed-seconds column: `1.234 ` (plain mode after `#N`, and alone in the
 /// tty error summary). Returns the content start. Keeps the output's own indentation.
 pub fn strip_elapsed(s: &[u8]) -> Option<usize> {
-    let i = digits(s, 0, 1, 6)?;
-    let i = byte(s, i, b'.')?;
-    let i = digits(s, i, 1, 3)?;
+    let digits_from = |from: usize, max: usize| {
+        let mut i = from;
+        while i < s.len() && i - from < max && s[i].is_ascii_digit() {
+            i += 1;
+        }
+        (i > from).then_some(i)
+    };
+    let i = digits_from(0, 6)?;
+    if s.get(i) != Some(&b'.') {
+        return None;
+    }
+    let i = digits_from(i + 1, 3)?;
     match s.get(i) {
         Some(b' ') => Some(i + 1),
         None => Some(i),

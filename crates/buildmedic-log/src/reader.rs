@@ -165,7 +165,7 @@ pub fn read_log_with<R: Read, S: Sink>(
     options: &ReaderOptions,
 ) -> io::Result<LogSummary> {
     let size = options.buffer_size.clamp(MIN_BUFFER, u32::MAX as usize);
-    let mut reader = LineReader::new(size);
+    let mut reader = LineReader::new();
     let mut buf = vec![0u8; size];
     let mut filled = 0usize;
     let mut eof = false;
@@ -215,18 +215,18 @@ pub fn read_log_with<R: Read, S: Sink>(
 /// Splits buffers into lines and frames them.
 struct LineReader {
     framer: Framer,
-    /// Positions of ESC, CR and NUL in the current buffer (reused across batches).
-    specials: Vec<u32>,
+    /// Escapes mangled into U+FFFD by copy-paste (`\u{fffd}[91m`) need cleaning too.
+    mangled_escape: memchr::memmem::Finder<'static>,
     /// The next segment continues a line longer than the buffer.
     continuing: bool,
     bytes: u64,
 }
 
 impl LineReader {
-    fn new(_buffer_size: usize) -> Self {
+    fn new() -> Self {
         LineReader {
             framer: Framer::default(),
-            specials: Vec::new(),
+            mangled_escape: memchr::memmem::Finder::new("\u{fffd}[".as_bytes()),
             continuing: false,
             bytes: 0,
         }
@@ -238,28 +238,29 @@ impl LineReader {
         let framer = &mut self.framer;
         framer.lines.clear();
         framer.steps.events.clear();
-        // One pass finds every byte that needs cleaning; lines without one skip cleaning.
-        let mut specials = std::mem::take(&mut self.specials);
-        specials.clear();
-        specials.extend(memchr::memchr3_iter(0x1b, b'\r', 0, buf).map(|p| p as u32));
-        // Escapes mangled into U+FFFD by copy-paste (`\u{fffd}[91m`) need cleaning too.
-        let before = specials.len();
-        specials.extend(memchr::memmem::find_iter(buf, "\u{fffd}[").map(|p| p as u32));
-        if specials.len() > before {
-            specials.sort_unstable();
-        }
-        let mut special_at = 0usize;
-        let mut start = 0usize;
         let total = buf.len();
+        // Lines that hold ESC, CR, NUL or a mangled escape are cleaned; the others are not
+        // touched. The next such byte is looked up once and reused until a line passes it,
+        // so a buffer costs one search per line that needs cleaning, not one per escape.
+        let mut next_control = 0usize;
+        let mut next_mangled = 0usize;
+        let mut start = 0usize;
         while start < total {
             let (end, next) = match memchr::memchr(b'\n', &buf[start..]) {
                 Some(p) => (start + p, start + p + 1),
                 None => (total, total),
             };
-            while special_at < specials.len() && (specials[special_at] as usize) < start {
-                special_at += 1;
+            if next_control < start {
+                next_control =
+                    memchr::memchr3(0x1b, b'\r', 0, &buf[start..]).map_or(total, |p| start + p);
             }
-            let special = special_at < specials.len() && (specials[special_at] as usize) < end;
+            if next_mangled < start {
+                next_mangled = self
+                    .mangled_escape
+                    .find(&buf[start..])
+                    .map_or(total, |p| start + p);
+            }
+            let special = next_control < end || next_mangled < end;
             let continued = self.continuing;
             if !continued {
                 framer.line_no += 1;
@@ -273,7 +274,6 @@ impl LineReader {
         if !complete {
             self.continuing = true;
         }
-        self.specials = specials;
     }
 
     fn finish(self) -> LogSummary {
