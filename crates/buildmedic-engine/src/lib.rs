@@ -1,7 +1,7 @@
 //! From a build log to a diagnosis: one pass of signature matching, then ranking.
 //!
 //! ```text
-//! bytes ─► buildmedic_log::read_log ─► Scanner (matcher: anchors → triggers → regexes)
+//! bytes ─► buildmedic_log::read_log ─► scan (matcher: triggers → regexes, windows, tails)
 //!       ─► rank::conclude (locations, explains, ties, unknown fallback) ─► Diagnosis
 //! ```
 //!
@@ -18,7 +18,7 @@ use std::io::{self, Read};
 use buildmedic_kb::KnowledgeBase;
 
 pub use diagnosis::{Diagnosis, FailingStep, Finding, Location, Stats, Status, Suppressed};
-pub use matcher::Matcher;
+pub use matcher::{Matcher, MatcherError};
 
 /// A knowledge base compiled for matching. Build once, diagnose many logs.
 pub struct Engine {
@@ -26,15 +26,24 @@ pub struct Engine {
     matcher: Matcher,
 }
 
+/// A knowledge base that cannot be used for matching.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Kb(#[from] buildmedic_kb::KbError),
+    #[error(transparent)]
+    Matcher(#[from] MatcherError),
+}
+
 impl Engine {
-    pub fn new(kb: KnowledgeBase) -> Self {
-        let matcher = Matcher::new(&kb);
-        Engine { kb, matcher }
+    pub fn new(kb: KnowledgeBase) -> Result<Self, EngineError> {
+        let matcher = Matcher::new(&kb)?;
+        Ok(Engine { kb, matcher })
     }
 
     /// An engine over the built-in knowledge base.
-    pub fn builtin() -> Result<Self, buildmedic_kb::KbError> {
-        Ok(Self::new(KnowledgeBase::builtin()?))
+    pub fn builtin() -> Result<Self, EngineError> {
+        Self::new(KnowledgeBase::builtin()?)
     }
 
     pub fn knowledge_base(&self) -> &KnowledgeBase {
@@ -47,13 +56,18 @@ impl Engine {
 
     /// Reads `input` to the end and concludes. `source` names the input in the output.
     pub fn diagnose<R: Read>(&self, input: R, source: &str) -> io::Result<Diagnosis> {
+        let options = buildmedic_log::ReaderOptions {
+            carry_lines: scan::carry_lines(&self.matcher),
+            ..buildmedic_log::ReaderOptions::default()
+        };
         let mut scanner = scan::Scanner::new(&self.matcher);
-        let summary = buildmedic_log::read_log(input, &mut scanner)?;
+        let summary = buildmedic_log::read_log_with(input, &mut scanner, &options)?;
+        let scan = scanner.into_scan();
         Ok(rank::conclude(
             &self.kb,
             &self.matcher,
             &summary,
-            &scanner,
+            &scan,
             source,
         ))
     }

@@ -25,7 +25,7 @@ use crate::diagnosis::{
     Diagnosis, FailingStep, Finding, Location, SCHEMA, Stats, Status, Suppressed, exit_meaning,
 };
 use crate::matcher::Matcher;
-use crate::scan::{Candidate, Match, Scanner};
+use crate::scan::{Candidate, Match, Scan};
 
 /// Kinds below this score are noise, not findings.
 const MIN_FINDING: f32 = 0.2;
@@ -60,19 +60,18 @@ pub(crate) fn conclude(
     kb: &KnowledgeBase,
     matcher: &Matcher,
     summary: &LogSummary,
-    scanner: &Scanner<'_>,
+    scanner: &Scan,
     source: &str,
 ) -> Diagnosis {
     let failing = summary.failing_step;
     let failing_step = failing.and_then(|id| summary.step(id));
-    let tails = tail_matches(matcher, summary, scanner, failing);
     let all: Vec<&Match> = scanner
         .buckets
         .values()
         .chain(std::iter::once(&scanner.none))
         .flat_map(|b| b.matches.iter())
         .chain(scanner.succeeded.iter())
-        .chain(tails.iter())
+        .chain(scanner.tail_matches.iter())
         .collect();
     let mut lines_of: HashMap<(usize, &str), Vec<u64>> = HashMap::new();
     for m in &all {
@@ -296,54 +295,6 @@ pub(crate) fn conclude(
     diagnosis
 }
 
-/// Matches of `tail` signatures: the last non-empty line of the steps where a log that stops
-/// early would stop (the failing step, the last unfinished one, and lines outside steps).
-fn tail_matches(
-    matcher: &Matcher,
-    summary: &LogSummary,
-    scanner: &Scanner<'_>,
-    failing: Option<StepId>,
-) -> Vec<Match> {
-    let tail_sigs: Vec<usize> = (0..matcher.signatures.len())
-        .filter(|&i| matcher.signatures[i].def.tail)
-        .collect();
-    let mut out = Vec::new();
-    if tail_sigs.is_empty() {
-        return out;
-    }
-    let mut steps = vec![None];
-    steps.extend(failing.map(Some));
-    steps.extend(summary.last_running_step.map(Some));
-    steps.dedup();
-    for step in steps {
-        let Some((line, text)) = scanner.bucket(step).and_then(|b| b.tail.last()) else {
-            continue;
-        };
-        for &i in &tail_sigs {
-            let def = &matcher.signatures[i].def;
-            let Some(caps) = def.regex.get().and_then(|r| r.captures(text.as_bytes())) else {
-                continue;
-            };
-            let mut captures = Vec::new();
-            for name in def.regex.capture_names() {
-                if let Some(m) = caps.name(name) {
-                    crate::scan::push_capture(&mut captures, name, m.as_bytes());
-                }
-            }
-            out.push(Match {
-                signature: i as u32,
-                line: *line,
-                step,
-                text: text.clone(),
-                captures,
-                window: Vec::new(),
-                window_hits: 0,
-            });
-        }
-    }
-    out
-}
-
 fn locate(step: Option<StepId>, failing: Option<StepId>, summary: &LogSummary) -> (Location, f32) {
     use buildmedic_log::StepStatus as S;
     if failing.is_some() && failing == step {
@@ -461,7 +412,7 @@ fn round2(x: f32) -> f32 {
 
 /// Candidate error lines of a step: the anchored lines that looked like errors, and the
 /// error-looking lines among its last lines.
-fn candidates_of(matcher: &Matcher, scanner: &Scanner<'_>, step: Option<StepId>) -> Vec<Candidate> {
+fn candidates_of(matcher: &Matcher, scanner: &Scan, step: Option<StepId>) -> Vec<Candidate> {
     let Some(b) = scanner.bucket(step) else {
         return Vec::new();
     };
@@ -483,7 +434,7 @@ fn unknown_finding(
     matcher: &Matcher,
     entry: Option<&Entry>,
     summary: &LogSummary,
-    scanner: &Scanner<'_>,
+    scanner: &Scan,
     failing: Option<StepId>,
 ) -> Finding {
     // Candidate lines: from the failing step, else outside steps, else the last running step.
@@ -549,7 +500,7 @@ fn unknown_finding(
 fn context_entities(
     step: Option<&Step>,
     first: Option<(Option<StepId>, u64)>,
-    scanner: &Scanner<'_>,
+    scanner: &Scan,
     images: &[String],
 ) -> BTreeMap<String, Vec<String>> {
     let mut ctx: BTreeMap<String, Vec<String>> = BTreeMap::new();

@@ -30,7 +30,7 @@ use serde::Serialize;
 pub use input::{InputError, open_input};
 pub use prefix::Wrapper;
 pub use reader::{
-    Batch, LineFlags, LineRec, NullSink, ReaderOptions, Sink, read_log, read_log_with,
+    Batch, CarriedLines, LineFlags, LineRec, NullSink, ReaderOptions, Sink, read_log, read_log_with,
 };
 pub use step_table::{MAX_STEPS, StepEvent};
 pub use steps::{Step, StepId, StepOrigin, StepStatus};

@@ -39,12 +39,16 @@ pub struct ReaderOptions {
     /// Bytes per batch. Large enough that per-batch costs vanish, small enough for cache
     /// and RSS. Lines longer than this are split into segments. At least 16.
     pub buffer_size: usize,
+    /// Lines before each batch the reader keeps for the sink ([`Batch::before`]), so that
+    /// looking back does not depend on where a batch starts.
+    pub carry_lines: usize,
 }
 
 impl Default for ReaderOptions {
     fn default() -> Self {
         ReaderOptions {
             buffer_size: 1 << 20,
+            carry_lines: 0,
         }
     }
 }
@@ -113,6 +117,54 @@ pub struct Batch<'a> {
     pub lines: &'a [LineRec],
     /// Steps that succeeded at one of these lines, in line order.
     pub events: &'a [StepEvent],
+    /// The lines just before this batch ([`ReaderOptions::carry_lines`] of them at most).
+    pub before: &'a CarriedLines,
+}
+
+/// Lines kept from earlier batches: their records (`start..end` index [`CarriedLines::text`])
+/// and cleaned text, oldest first.
+#[derive(Debug, Default, Clone)]
+pub struct CarriedLines {
+    text: Vec<u8>,
+    lines: Vec<LineRec>,
+}
+
+impl CarriedLines {
+    pub fn lines(&self) -> &[LineRec] {
+        &self.lines
+    }
+
+    pub fn text(&self, line: &LineRec) -> &[u8] {
+        &self.text[line.range()]
+    }
+
+    /// Keeps the last `keep` lines of `self` followed by `lines` (of `buf`).
+    fn advance(&mut self, buf: &[u8], lines: &[LineRec], keep: usize) {
+        if keep == 0 {
+            return;
+        }
+        let new = lines.len().min(keep);
+        let old = (keep - new).min(self.lines.len());
+        let mut text = Vec::with_capacity(self.text.len());
+        let mut recs = Vec::with_capacity(old + new);
+        let from_old = &self.lines[self.lines.len() - old..];
+        let from_new = &lines[lines.len() - new..];
+        for (src, l) in from_old
+            .iter()
+            .map(|l| (&self.text[..], l))
+            .chain(from_new.iter().map(|l| (buf, l)))
+        {
+            let start = text.len() as u32;
+            text.extend_from_slice(&src[l.range()]);
+            recs.push(LineRec {
+                start,
+                end: text.len() as u32,
+                ..*l
+            });
+        }
+        self.text = text;
+        self.lines = recs;
+    }
 }
 
 impl Batch<'_> {
@@ -166,6 +218,7 @@ pub fn read_log_with<R: Read, S: Sink>(
 ) -> io::Result<LogSummary> {
     let size = options.buffer_size.clamp(MIN_BUFFER, u32::MAX as usize);
     let mut reader = LineReader::new();
+    let mut carried = CarriedLines::default();
     let mut buf = vec![0u8; size];
     let mut filled = 0usize;
     let mut eof = false;
@@ -201,9 +254,11 @@ pub fn read_log_with<R: Read, S: Sink>(
                 buf: &buf[..end],
                 lines: &framer.lines,
                 events: &framer.steps.events,
+                before: &carried,
             },
             &framer.steps.steps,
         );
+        carried.advance(&buf[..end], &framer.lines, options.carry_lines);
         buf.copy_within(end..filled, 0);
         filled -= end;
     }

@@ -67,5 +67,5 @@ pub fn knowledge_base(extra: &[PathBuf], no_config: bool) -> miette::Result<Know
 }
 
 pub fn engine(extra: &[PathBuf], no_config: bool) -> miette::Result<Engine> {
-    Ok(Engine::new(knowledge_base(extra, no_config)?))
+    Engine::new(knowledge_base(extra, no_config)?).map_err(|e| RulesError(e.to_string()).into())
 }

@@ -44,7 +44,7 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
         tested.extend(kinds);
     }
     kb.compile_all().map_err(|e| RulesError(e.to_string()))?;
-    let engine = Engine::new(kb);
+    let engine = Engine::new(kb).map_err(|e| RulesError(e.to_string()))?;
     let kb = engine.knowledge_base();
     let entries: Vec<_> = if dirs.is_empty() {
         kb.entries().collect()
@@ -75,8 +75,8 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
         let anchors: Vec<String> = engine
             .matcher()
             .anchor_literals()
-            .iter()
-            .map(|a| format!("{:?}", String::from_utf8_lossy(a)))
+            .into_iter()
+            .map(|a| format!("{:?}", String::from_utf8_lossy(&a)))
             .collect();
         crate::output::outln!(
             "prefilter anchors ({} passes): {}",
