@@ -36,14 +36,14 @@ pub enum EngineError {
 }
 
 impl Engine {
-    pub fn new(kb: KnowledgeBase) -> Result<Self, EngineError> {
+    pub fn new(kb: KnowledgeBase) -> Result<Self, MatcherError> {
         let matcher = Matcher::new(&kb)?;
         Ok(Engine { kb, matcher })
     }
 
     /// An engine over the built-in knowledge base.
     pub fn builtin() -> Result<Self, EngineError> {
-        Self::new(KnowledgeBase::builtin()?)
+        Ok(Self::new(KnowledgeBase::builtin()?)?)
     }
 
     pub fn knowledge_base(&self) -> &KnowledgeBase {
