@@ -211,10 +211,11 @@ pub(crate) fn conclude(
     }
 
     // Explained-away symptoms.
-    let entries: Vec<Option<&Entry>> = matcher.kinds.iter().map(|k| kb.get(k)).collect();
+    // Entries are looked up only for the kinds found (built-in ones are parsed on first use).
+    let entries = |k: usize| -> Option<&Entry> { kb.get(&matcher.kinds[k]) };
     let mut suppressed_by: HashMap<usize, usize> = HashMap::new();
     for a in &present {
-        let Some(entry) = entries[a.kind] else {
+        let Some(entry) = entries(a.kind) else {
             continue;
         };
         for b in &present {
@@ -262,7 +263,7 @@ pub(crate) fn conclude(
     let step = step_id.and_then(|id| summary.step(id));
     let images = base_images(summary);
     for k in &kept {
-        let Some(entry) = entries[k.kind] else {
+        let Some(entry) = entries(k.kind) else {
             continue;
         };
         let is_primary = Some(k.kind) == primary;

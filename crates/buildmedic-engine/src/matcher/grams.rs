@@ -1,7 +1,8 @@
 //! Finding thousands of literals at memory speed: a sampled 4-gram filter.
 //!
 //! Every literal of at least [`WINDOW`] bytes is given one window of [`WINDOW`] bytes (the
-//! part of it that ordinary build output least often contains, see [`super::model`]). The
+//! part of it that ordinary build output least often contains, see
+//! [`buildmedic_kb::GramModel`]). The
 //! text is probed only at positions that are multiples of [`STRIDE`]: wherever the literal
 //! occurs, exactly one of those positions falls in the first `STRIDE` bytes of its window,
 //! and the four bytes there are one of the window's `STRIDE` grams. So each probe is one load,
@@ -14,9 +15,10 @@
 //! (kept at about one probe in seventy by sizing the table to the number of grams).
 
 /// Bytes of text per probe. A probe reads a 4-byte gram.
-pub const STRIDE: usize = 4;
-/// Shortest literal the filter finds: a window holds `STRIDE` grams of 4 bytes.
-pub const WINDOW: usize = 4 + STRIDE - 1;
+pub const STRIDE: usize = buildmedic_kb::PREFILTER_STRIDE;
+/// Shortest literal the filter finds: a window holds `STRIDE` grams of 4 bytes (the
+/// knowledge base chooses the windows, see [`buildmedic_kb::GramModel::window`]).
+pub const WINDOW: usize = buildmedic_kb::PREFILTER_WINDOW;
 /// Bytes the probe loop takes at a time.
 const BLOCK: usize = 8 * STRIDE;
 

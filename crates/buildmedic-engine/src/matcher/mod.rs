@@ -20,10 +20,11 @@
 
 pub mod error_line;
 pub mod grams;
-pub mod model;
 
-use aho_corasick::{AhoCorasick, MatchKind};
-use buildmedic_kb::{KnowledgeBase, SignatureDef};
+use std::borrow::Cow;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use buildmedic_kb::{GramModel, KnowledgeBase, PrefilterEntry, SignatureDef};
 
 pub use grams::Hit;
 
@@ -47,8 +48,48 @@ pub enum MatcherError {
 pub struct CompiledSignature {
     /// Index of the entry's kind in [`Matcher::kinds`].
     pub kind: usize,
-    pub def: SignatureDef,
+    pub def: SigDef,
+    /// Matched only against the last line of a step (no trigger search).
+    pub tail: bool,
+    /// Its window looks back (`before`): the reader keeps earlier lines.
+    pub looks_back: bool,
 }
+
+impl CompiledSignature {
+    /// A signature from a parsed definition.
+    pub fn loaded(kind: usize, def: SignatureDef) -> Self {
+        CompiledSignature {
+            kind,
+            tail: def.tail,
+            looks_back: def.window.as_ref().is_some_and(|w| w.before > 0),
+            def: SigDef::Loaded(Box::new(def)),
+        }
+    }
+}
+
+/// A signature's definition: a built-in one is parsed the first time it is needed (a trigger
+/// of it occurs in the log, or it is ranked), so start-up does not parse the knowledge base.
+pub enum SigDef {
+    Builtin { entry: usize, signature: usize },
+    Loaded(Box<SignatureDef>),
+}
+
+impl std::ops::Deref for SigDef {
+    type Target = SignatureDef;
+
+    fn deref(&self) -> &SignatureDef {
+        match self {
+            SigDef::Builtin { entry, signature } => {
+                buildmedic_kb::builtin_signature(*entry, *signature)
+            }
+            SigDef::Loaded(def) => def,
+        }
+    }
+}
+
+/// The triggers of one signature, each with its prefilter window (see
+/// [`GramModel::window`]).
+type Triggers = Vec<(Cow<'static, [u8]>, Option<usize>)>;
 
 struct ShortTriggers {
     /// Over the whole buffer: where a short trigger may start (leftmost-first).
@@ -80,59 +121,101 @@ impl Matcher {
     pub fn new(kb: &KnowledgeBase) -> Result<Self, MatcherError> {
         let mut kinds = Vec::new();
         let mut signatures = Vec::new();
-        let mut benign = Vec::new();
-        for entry in kb.entries() {
-            benign.extend(entry.benign.iter().cloned());
+        let mut triggers: Vec<Triggers> = Vec::new();
+        let mut benign: Vec<&str> = Vec::new();
+        let mut model = None;
+        for (builtin, entry) in kb.prefilter_entries() {
             let kind = kinds.len();
-            kinds.push(entry.kind.clone());
-            for def in &entry.signatures {
-                signatures.push(CompiledSignature {
-                    kind,
-                    def: def.clone(),
-                });
+            match entry {
+                PrefilterEntry::Builtin(index) => {
+                    kinds.push(index.kind.to_string());
+                    benign.extend(index.benign);
+                    for (j, s) in index.signatures.iter().enumerate() {
+                        signatures.push(CompiledSignature {
+                            kind,
+                            def: SigDef::Builtin {
+                                entry: builtin.unwrap_or_default(),
+                                signature: j,
+                            },
+                            tail: s.tail,
+                            looks_back: s.looks_back,
+                        });
+                        triggers.push(
+                            s.triggers
+                                .iter()
+                                .map(|(t, w)| (Cow::Borrowed(*t), w.map(usize::from)))
+                                .collect(),
+                        );
+                    }
+                }
+                PrefilterEntry::Loaded(e) => {
+                    kinds.push(e.kind.clone());
+                    benign.extend(e.benign.iter().map(String::as_str));
+                    let model = model.get_or_insert_with(GramModel::new);
+                    for def in &e.signatures {
+                        triggers.push(loaded_triggers(def, model));
+                        signatures.push(CompiledSignature::loaded(kind, def.clone()));
+                    }
+                }
             }
         }
-        let mut m = Self::from_signatures(kinds, signatures)?;
+        let mut m = Self::build(kinds, signatures, &triggers)?;
         if !benign.is_empty() {
+            // An automaton that is quick to build: it only runs on lines that look like errors.
             m.benign = Some(
                 AhoCorasick::builder()
                     .match_kind(MatchKind::LeftmostFirst)
+                    .kind(Some(AhoCorasickKind::ContiguousNFA))
                     .build(&benign)?,
             );
         }
         Ok(m)
     }
 
+    /// A matcher over parsed signatures (user rules, tests).
     pub fn from_signatures(
         kinds: Vec<String>,
         signatures: Vec<CompiledSignature>,
     ) -> Result<Self, MatcherError> {
+        let model = GramModel::new();
+        let triggers: Vec<Triggers> = signatures
+            .iter()
+            .map(|s| loaded_triggers(&s.def, &model))
+            .collect();
+        Self::build(kinds, signatures, &triggers)
+    }
+
+    fn build(
+        kinds: Vec<String>,
+        signatures: Vec<CompiledSignature>,
+        triggers: &[Triggers],
+    ) -> Result<Self, MatcherError> {
         // Distinct literals and, for each, its signatures (in knowledge-base order).
-        let mut pairs: Vec<(&[u8], u32)> = Vec::new();
-        for (i, s) in signatures.iter().enumerate() {
-            if s.def.tail {
+        let mut pairs: Vec<(&[u8], Option<usize>, u32)> = Vec::new();
+        for (i, (s, ts)) in signatures.iter().zip(triggers).enumerate() {
+            if s.tail {
                 continue;
             }
-            for t in &s.def.triggers {
-                pairs.push((t.as_slice(), i as u32));
+            for (t, w) in ts {
+                pairs.push((t.as_ref(), *w, i as u32));
             }
         }
         pairs.sort_unstable();
         pairs.dedup();
         let mut literals: Vec<Vec<u8>> = Vec::new();
+        let mut windows: Vec<Option<usize>> = Vec::new();
         let mut starts = Vec::new();
         let mut literal_signatures = Vec::with_capacity(pairs.len());
-        for (lit, sig) in pairs {
+        for (lit, window, sig) in pairs {
             if literals.last().map(Vec::as_slice) != Some(lit) {
                 starts.push(literal_signatures.len() as u32);
                 literals.push(lit.to_vec());
+                windows.push(window);
             }
             literal_signatures.push(sig);
         }
         starts.push(literal_signatures.len() as u32);
 
-        let model = model::Model::new();
-        let windows: Vec<Option<usize>> = literals.iter().map(|l| model.window(l)).collect();
         let grams = grams::GramFilter::new(&literals, &windows);
         let short_ids: Vec<u32> = (0..literals.len() as u32)
             .filter(|&l| windows[l as usize].is_none())
@@ -145,12 +228,15 @@ impl Matcher {
                 .map(|&l| literals[l as usize].as_slice())
                 .collect();
             Some(ShortTriggers {
+                // Teddy finds the candidates; the automaton behind it (quick to build) confirms.
                 search: AhoCorasick::builder()
                     .match_kind(MatchKind::LeftmostFirst)
+                    .kind(Some(AhoCorasickKind::ContiguousNFA))
                     .build(&pats)?,
                 // One line at a time: a prefilter's setup costs more than it saves there.
                 confirm: AhoCorasick::builder()
                     .match_kind(MatchKind::Standard)
+                    .kind(Some(AhoCorasickKind::ContiguousNFA))
                     .prefilter(false)
                     .build(&pats)?,
                 literals: short_ids,
@@ -283,15 +369,23 @@ impl Matcher {
     }
 }
 
+/// The triggers of a parsed signature with their prefilter windows.
+fn loaded_triggers(def: &SignatureDef, model: &GramModel) -> Triggers {
+    def.triggers
+        .iter()
+        .map(|t| (Cow::Owned(t.clone()), model.window(t)))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn sig(id: &str, pattern: &str, triggers: &[&str]) -> CompiledSignature {
         let (regex, _) = buildmedic_kb::LazyRegex::parse(pattern, false).unwrap();
-        CompiledSignature {
-            kind: 0,
-            def: SignatureDef {
+        CompiledSignature::loaded(
+            0,
+            SignatureDef {
                 id: id.into(),
                 pattern: pattern.into(),
                 regex,
@@ -304,9 +398,16 @@ mod tests {
                 window: None,
                 scope: buildmedic_kb::Scope::Anywhere,
                 tail: false,
+                emitter: None,
+                fatal: true,
+                severity: buildmedic_kb::Severity::Error,
+                sources: vec![],
+                examples: vec![],
+                not_examples: vec![],
+                file: std::path::PathBuf::new(),
                 line: 1,
             },
-        }
+        )
     }
 
     #[test]

@@ -155,7 +155,7 @@ impl<'m> Merger<'m> {
     /// steps).
     fn tails(&self, summary: &LogSummary) -> Vec<Match> {
         let tail_sigs: Vec<usize> = (0..self.matcher.signatures.len())
-            .filter(|&i| self.matcher.signatures[i].def.tail)
+            .filter(|&i| self.matcher.signatures[i].tail)
             .collect();
         let mut out = Vec::new();
         if tail_sigs.is_empty() {

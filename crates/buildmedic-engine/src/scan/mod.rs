@@ -174,10 +174,7 @@ impl Sink for Scanner<'_> {
 
 /// Lines the reader must keep before each batch for this matcher's windows.
 pub fn carry_lines(matcher: &Matcher) -> usize {
-    let looks_back = matcher
-        .signatures
-        .iter()
-        .any(|s| s.def.window.as_ref().is_some_and(|w| w.before > 0));
+    let looks_back = matcher.signatures.iter().any(|s| s.looks_back);
     if looks_back { LOOK_BACK } else { 0 }
 }
 
