@@ -126,9 +126,9 @@ fn index(layout: &layout::Layout) -> String {
             .and_then(|v| v.as_array())
             .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
             .unwrap_or_default();
-        let _ = write!(
+        let _ = writeln!(
             out,
-            "    crate::literals::IndexEntry {{ kind: {kind:?}, benign: &{benign:?}, signatures: &[\n"
+            "    crate::literals::IndexEntry {{ kind: {kind:?}, benign: &{benign:?}, signatures: &["
         );
         let files: Vec<(PathBuf, toml::Table)> = std::iter::once((f.entry.clone(), entry.clone()))
             .chain(f.signature_files.iter().map(|p| (p.clone(), table(p))))

@@ -18,6 +18,7 @@
 pub mod clean;
 pub mod framing;
 pub mod input;
+mod parallel;
 pub mod prefix;
 pub mod prompt;
 mod reader;
@@ -27,7 +28,8 @@ pub mod steps;
 
 use serde::Serialize;
 
-pub use input::{InputError, open_input};
+pub use input::{InputError, open_input, open_input_with};
+pub use parallel::{POOL_LIMIT, ParallelSink, read_log_parallel};
 pub use prefix::Wrapper;
 pub use reader::{
     Batch, CarriedLines, LineFlags, LineRec, NullSink, ReaderOptions, Sink, read_log, read_log_with,

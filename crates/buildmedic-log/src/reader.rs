@@ -139,7 +139,7 @@ impl CarriedLines {
     }
 
     /// Keeps the last `keep` lines of `self` followed by `lines` (of `buf`).
-    fn advance(&mut self, buf: &[u8], lines: &[LineRec], keep: usize) {
+    pub(crate) fn advance(&mut self, buf: &[u8], lines: &[LineRec], keep: usize) {
         if keep == 0 {
             return;
         }
@@ -212,41 +212,15 @@ pub fn read_log<R: Read, S: Sink>(input: R, sink: &mut S) -> io::Result<LogSumma
 
 /// [`read_log`] with options.
 pub fn read_log_with<R: Read, S: Sink>(
-    mut input: R,
+    input: R,
     sink: &mut S,
     options: &ReaderOptions,
 ) -> io::Result<LogSummary> {
-    let size = options.buffer_size.clamp(MIN_BUFFER, u32::MAX as usize);
+    let mut filler = Filler::new(input, options);
     let mut reader = LineReader::new();
     let mut carried = CarriedLines::default();
-    let mut buf = vec![0u8; size];
-    let mut filled = 0usize;
-    let mut eof = false;
-    while !eof || filled > 0 {
-        // Fill the buffer: pipes deliver 64 KiB at a time, batches should be large.
-        while !eof && filled < size {
-            match input.read(&mut buf[filled..]) {
-                Ok(0) => eof = true,
-                Ok(n) => {
-                    filled += n;
-                    reader.bytes += n as u64;
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-        let (end, complete) = match memchr::memrchr(b'\n', &buf[..filled]) {
-            Some(nl) => (nl + 1, true),
-            None if eof => (filled, true),
-            None => {
-                // One line fills the whole buffer.
-                if let Some(kept) = drop_overwritten_progress(&mut buf[..filled]) {
-                    filled = kept;
-                    continue;
-                }
-                (filled, false)
-            }
-        };
+    let mut buf = Vec::new();
+    while let Some((end, complete)) = filler.fill(&mut buf)? {
         reader.process(&mut buf[..end], complete);
         let framer = &reader.framer;
         sink.batch(
@@ -259,37 +233,97 @@ pub fn read_log_with<R: Read, S: Sink>(
             &framer.steps.steps,
         );
         carried.advance(&buf[..end], &framer.lines, options.carry_lines);
-        buf.copy_within(end..filled, 0);
-        filled -= end;
     }
-    let summary = reader.finish();
+    let summary = reader.finish(filler.bytes);
     sink.finish(&summary);
     Ok(summary)
 }
 
+/// Fills buffers with whole lines of the input: every batch ends at a line end, except a
+/// segment of a line longer than the buffer. Sequential and parallel reading cut the input
+/// at the same places.
+pub(crate) struct Filler<R> {
+    input: R,
+    size: usize,
+    /// The start of the next batch (what followed the last line end).
+    pending: Vec<u8>,
+    eof: bool,
+    pub bytes: u64,
+}
+
+impl<R: Read> Filler<R> {
+    pub fn new(input: R, options: &ReaderOptions) -> Self {
+        Filler {
+            input,
+            size: options.buffer_size.clamp(MIN_BUFFER, u32::MAX as usize),
+            pending: Vec::new(),
+            eof: false,
+            bytes: 0,
+        }
+    }
+
+    /// Fills `buf` with the next batch: `Some((end, complete))` when `buf[..end]` is one
+    /// (`complete` false: a segment of a longer line), `None` at the end of the input.
+    pub fn fill(&mut self, buf: &mut Vec<u8>) -> io::Result<Option<(usize, bool)>> {
+        buf.resize(self.size, 0);
+        let mut filled = self.pending.len();
+        buf[..filled].copy_from_slice(&self.pending);
+        self.pending.clear();
+        loop {
+            // Fill the buffer: pipes deliver 64 KiB at a time, batches should be large.
+            while !self.eof && filled < self.size {
+                match self.input.read(&mut buf[filled..]) {
+                    Ok(0) => self.eof = true,
+                    Ok(n) => {
+                        filled += n;
+                        self.bytes += n as u64;
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            if filled == 0 {
+                return Ok(None);
+            }
+            let (end, complete) = match memchr::memrchr(b'\n', &buf[..filled]) {
+                Some(nl) => (nl + 1, true),
+                None if self.eof => (filled, true),
+                None => {
+                    // One line fills the whole buffer.
+                    if let Some(kept) = drop_overwritten_progress(&mut buf[..filled]) {
+                        filled = kept;
+                        continue;
+                    }
+                    (filled, false)
+                }
+            };
+            self.pending.extend_from_slice(&buf[end..filled]);
+            return Ok(Some((end, complete)));
+        }
+    }
+}
+
 /// Splits buffers into lines and frames them.
-struct LineReader {
-    framer: Framer,
+pub(crate) struct LineReader {
+    pub framer: Framer,
     /// Escapes mangled into U+FFFD by copy-paste (`\u{fffd}[91m`) need cleaning too.
     mangled_escape: memchr::memmem::Finder<'static>,
     /// The next segment continues a line longer than the buffer.
     continuing: bool,
-    bytes: u64,
 }
 
 impl LineReader {
-    fn new() -> Self {
+    pub fn new() -> Self {
         LineReader {
             framer: Framer::default(),
             mangled_escape: memchr::memmem::Finder::new("\u{fffd}[".as_bytes()),
             continuing: false,
-            bytes: 0,
         }
     }
 
     /// Splits `buf` into lines, cleans and frames them into the framer's records. When
     /// `complete` is false, `buf` is one segment of a longer line.
-    fn process(&mut self, buf: &mut [u8], complete: bool) {
+    pub fn process(&mut self, buf: &mut [u8], complete: bool) {
         let framer = &mut self.framer;
         framer.lines.clear();
         framer.steps.events.clear();
@@ -331,8 +365,8 @@ impl LineReader {
         }
     }
 
-    fn finish(self) -> LogSummary {
-        crate::resolve::resolve(self.framer, self.bytes)
+    pub fn finish(self, bytes: u64) -> LogSummary {
+        crate::resolve::resolve(self.framer, bytes)
     }
 }
 

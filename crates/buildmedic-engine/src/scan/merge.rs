@@ -42,7 +42,7 @@ impl<'m> Merger<'m> {
         }
     }
 
-    fn to_pool(&mut self, matches: impl IntoIterator<Item = Match>) {
+    fn pool_matches(&mut self, matches: impl IntoIterator<Item = Match>) {
         for m in matches {
             let kept = self.pool.entry(m.signature).or_default();
             let at = kept.partition_point(|k| k.line <= m.line);
@@ -79,8 +79,8 @@ impl<'m> Merger<'m> {
                 None => std::mem::take(&mut self.none),
                 Some(id) => self.buckets.remove(&id).unwrap_or_default(),
             };
-            self.to_pool(done.matches);
-            self.to_pool(pruned);
+            self.pool_matches(done.matches);
+            self.pool_matches(pruned);
             if let Some(last) = last {
                 let n = last.matches.len();
                 if !last.is_empty() {
@@ -144,7 +144,7 @@ impl<'m> Merger<'m> {
             .collect();
         for id in done {
             if let Some(b) = self.buckets.remove(&id) {
-                self.to_pool(b.matches);
+                self.pool_matches(b.matches);
             }
         }
         self.tail_matches = self.tails(summary);

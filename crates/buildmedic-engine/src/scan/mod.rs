@@ -172,6 +172,18 @@ impl Sink for Scanner<'_> {
     }
 }
 
+/// The scan of batches on any thread (`diagnose -j`); [`merge::Merger`] folds the parts in
+/// order, as [`Scanner`] does on one thread.
+pub(crate) struct ChunkScanner<'m>(pub &'m Matcher);
+
+impl buildmedic_log::ParallelSink for ChunkScanner<'_> {
+    type Part = chunk::ChunkPart;
+
+    fn scan(&self, batch: &Batch<'_>) -> chunk::ChunkPart {
+        chunk::scan(self.0, batch)
+    }
+}
+
 /// Lines the reader must keep before each batch for this matcher's windows.
 pub fn carry_lines(matcher: &Matcher) -> usize {
     let looks_back = matcher.signatures.iter().any(|s| s.looks_back);
