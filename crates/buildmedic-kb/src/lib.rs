@@ -78,14 +78,15 @@ pub struct KnowledgeBase {
 enum Slot {
     /// `embedded::EMBEDDED[i]`, parsed on first use.
     Builtin(usize),
-    Loaded(Box<Entry>),
+    Loaded(std::sync::Arc<Entry>),
 }
 
 /// An entry as the prefilter sees it: the index `build.rs` computed for a built-in entry, or
 /// a user entry (already parsed).
 pub enum PrefilterEntry<'a> {
     Builtin(&'static IndexEntry),
-    Loaded(&'a Entry),
+    /// Shared, so that the matcher keeps its signatures without copying them.
+    Loaded(&'a std::sync::Arc<Entry>),
 }
 
 /// Built-in entry `i`, parsed on first use and kept for the life of the process. The
@@ -194,7 +195,7 @@ impl KnowledgeBase {
 
     fn insert(&mut self, entry: Entry) {
         self.entries
-            .insert(entry.kind.clone(), Slot::Loaded(Box::new(entry)));
+            .insert(entry.kind.clone(), Slot::Loaded(std::sync::Arc::new(entry)));
     }
 
     /// Whether kind `kind` has a signature `id`, without parsing a built-in entry.

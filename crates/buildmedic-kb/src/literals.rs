@@ -46,8 +46,32 @@ pub const BENIGN_SAMPLE: &str = include_str!("../data/benign-sample.txt");
 /// where the sample has the gram, plus the product of byte frequencies (smoothed), so that
 /// rare-looking text wins even where the sample is silent.
 pub struct GramModel {
-    grams: HashMap<[u8; 4], u32>,
+    grams: HashMap<u32, u32, std::hash::BuildHasherDefault<GramHasher>>,
     bytes: [f64; 256],
+}
+
+/// Grams are already well-mixed `u32`s: one multiply is hash enough.
+#[derive(Default)]
+struct GramHasher(u64);
+
+impl std::hash::Hasher for GramHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8 | u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u32(&mut self, g: u32) {
+        self.0 = u64::from(g).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+fn gram_key(g: &[u8]) -> u32 {
+    u32::from_le_bytes([g[0], g[1], g[2], g[3]])
 }
 
 impl Default for GramModel {
@@ -59,9 +83,9 @@ impl Default for GramModel {
 impl GramModel {
     pub fn new() -> Self {
         let sample = BENIGN_SAMPLE.as_bytes();
-        let mut grams = HashMap::new();
+        let mut grams: HashMap<u32, u32, _> = HashMap::default();
         for w in sample.windows(4) {
-            *grams.entry([w[0], w[1], w[2], w[3]]).or_insert(0) += 1;
+            *grams.entry(gram_key(w)).or_insert(0) += 1;
         }
         let mut counts = [1.0f64; 256];
         for &b in sample {
@@ -77,9 +101,8 @@ impl GramModel {
 
     /// Expected occurrences of the gram `g[..4]` per byte of ordinary text (lower is rarer).
     pub fn commonness(&self, g: &[u8]) -> f64 {
-        let key = [g[0], g[1], g[2], g[3]];
-        let seen = f64::from(self.grams.get(&key).copied().unwrap_or(0));
-        let independent: f64 = key.iter().map(|b| self.bytes[*b as usize]).product();
+        let seen = f64::from(self.grams.get(&gram_key(g)).copied().unwrap_or(0));
+        let independent: f64 = g[..4].iter().map(|b| self.bytes[*b as usize]).product();
         // A gram the sample contains fires on ordinary lines whatever its bytes look like.
         seen / BENIGN_SAMPLE.len() as f64 + independent
     }
@@ -90,14 +113,10 @@ impl GramModel {
         if literal.len() < PREFILTER_WINDOW {
             return None;
         }
-        let cost = |w: usize| -> f64 {
-            (w..w + PREFILTER_STRIDE)
-                .map(|k| self.commonness(&literal[k..k + 4]))
-                .sum()
-        };
+        let grams: Vec<f64> = literal.windows(4).map(|g| self.commonness(g)).collect();
         let mut best = (f64::INFINITY, 0);
         for w in 0..=literal.len() - PREFILTER_WINDOW {
-            let c = cost(w);
+            let c: f64 = grams[w..w + PREFILTER_STRIDE].iter().sum();
             if c < best.0 {
                 best = (c, w);
             }

@@ -29,17 +29,15 @@ pub struct Hit {
     pub literal: u32,
 }
 
-/// `log2` of the largest probe table (512 KiB). Probe hashes always have this many bits, so
-/// indices are in bounds without a check; smaller tables use the low bits (a mask).
-const MAX_BITS: u32 = 19;
-type ProbeTable = [u8; 1 << MAX_BITS];
+/// The probe table is a bitset of 2^20 bits (128 KiB, in L2 next to the batch): a few
+/// thousand literals set about one bit in a hundred. Probe hashes have exactly 20 bits, so
+/// word indices are in bounds without a check.
+const PROBE_BITS: u32 = 20;
+type ProbeTable = [u64; 1 << (PROBE_BITS - 6)];
 
 pub struct GramFilter {
-    /// One byte per hash value: 1 when some window gram has that hash. Bytes, not bits: a
-    /// probe is then a load, with no shift to find the bit.
+    /// One bit per hash value: set when some window gram has that hash.
     table: Box<ProbeTable>,
-    /// `table` entries in use minus one.
-    mask: u32,
     /// Open-addressing table of the exact grams: `keys[i]` holds a gram, `groups[i]` the range
     /// of `entries` of the literals whose window has it.
     keys: Vec<u32>,
@@ -58,9 +56,15 @@ fn gram(s: &[u8], at: usize) -> u32 {
     u32::from_le_bytes(b)
 }
 
-/// The probe hash: `MAX_BITS` bits.
+/// The probe hash: `PROBE_BITS` bits.
 fn probe_hash(g: u32) -> u32 {
-    g.wrapping_mul(0x9E37_79B1) >> (32 - MAX_BITS)
+    g.wrapping_mul(0x9E37_79B1) >> (32 - PROBE_BITS)
+}
+
+/// 1 if the bit of gram `g` is set.
+fn probe(table: &ProbeTable, g: u32) -> u64 {
+    let h = probe_hash(g);
+    (table[(h >> 6) as usize] >> (h & 63)) & 1
 }
 
 fn table_hash(g: u32, bits: u32) -> usize {
@@ -89,17 +93,13 @@ impl GramFilter {
             d.dedup();
             d
         };
-        // ~1.5% of the entries set: one probe in ~70 goes on to the exact table.
-        let size = (distinct.len().max(1) * 64)
-            .next_power_of_two()
-            .clamp(1 << 12, 1 << MAX_BITS);
-        let mask = (size - 1) as u32;
-        let mut table: Box<ProbeTable> = vec![0u8; 1 << MAX_BITS]
+        let mut table: Box<ProbeTable> = vec![0u64; 1 << (PROBE_BITS - 6)]
             .into_boxed_slice()
             .try_into()
             .unwrap_or_else(|_| unreachable!("the vector has the table's length"));
         for &g in &distinct {
-            table[(probe_hash(g) & mask) as usize] = 1;
+            let h = probe_hash(g);
+            table[(h >> 6) as usize] |= 1 << (h & 63);
         }
         let table_bits = (distinct.len().max(1) * 2)
             .next_power_of_two()
@@ -125,7 +125,6 @@ impl GramFilter {
         }
         GramFilter {
             table,
-            mask,
             keys,
             groups,
             table_bits,
@@ -149,8 +148,7 @@ impl GramFilter {
         }
         let text = &buf[from..to];
         let table: &ProbeTable = &self.table;
-        let mask = self.mask;
-        let probe = |g: u32| table[(probe_hash(g) & mask) as usize];
+        let probe = |g: u32| probe(table, g);
         // Eight probes per 32 bytes, one branch; the rare block with a hit is looked at
         // again out of line, so the loop keeps nothing but its cursor in registers.
         let mut chunks = text.chunks_exact(BLOCK);
@@ -179,7 +177,7 @@ impl GramFilter {
     fn verify_block(&self, text: &[u8], base: usize, p: usize, out: &mut Vec<Hit>) {
         for q in (p..p + BLOCK).step_by(STRIDE) {
             let g = gram(text, q);
-            if self.table[(probe_hash(g) & self.mask) as usize] != 0 {
+            if probe(&self.table, g) != 0 {
                 self.verify(text, base, q, g, out);
             }
         }

@@ -58,11 +58,15 @@ pub struct CompiledSignature {
 impl CompiledSignature {
     /// A signature from a parsed definition.
     pub fn loaded(kind: usize, def: SignatureDef) -> Self {
+        Self::shared(kind, SigDef::Owned(Box::new(def)))
+    }
+
+    fn shared(kind: usize, def: SigDef) -> Self {
         CompiledSignature {
             kind,
             tail: def.tail,
             looks_back: def.window.as_ref().is_some_and(|w| w.before > 0),
-            def: SigDef::Loaded(Box::new(def)),
+            def,
         }
     }
 }
@@ -70,8 +74,13 @@ impl CompiledSignature {
 /// A signature's definition: a built-in one is parsed the first time it is needed (a trigger
 /// of it occurs in the log, or it is ranked), so start-up does not parse the knowledge base.
 pub enum SigDef {
-    Builtin { entry: usize, signature: usize },
-    Loaded(Box<SignatureDef>),
+    Builtin {
+        entry: usize,
+        signature: usize,
+    },
+    /// Signature `.1` of a user entry the knowledge base holds.
+    Loaded(std::sync::Arc<buildmedic_kb::Entry>, usize),
+    Owned(Box<SignatureDef>),
 }
 
 impl std::ops::Deref for SigDef {
@@ -82,7 +91,8 @@ impl std::ops::Deref for SigDef {
             SigDef::Builtin { entry, signature } => {
                 buildmedic_kb::builtin_signature(*entry, *signature)
             }
-            SigDef::Loaded(def) => def,
+            SigDef::Loaded(entry, i) => &entry.signatures[*i],
+            SigDef::Owned(def) => def,
         }
     }
 }
@@ -152,9 +162,12 @@ impl Matcher {
                     kinds.push(e.kind.clone());
                     benign.extend(e.benign.iter().map(String::as_str));
                     let model = model.get_or_insert_with(GramModel::new);
-                    for def in &e.signatures {
+                    for (i, def) in e.signatures.iter().enumerate() {
                         triggers.push(loaded_triggers(def, model));
-                        signatures.push(CompiledSignature::loaded(kind, def.clone()));
+                        signatures.push(CompiledSignature::shared(
+                            kind,
+                            SigDef::Loaded(std::sync::Arc::clone(e), i),
+                        ));
                     }
                 }
             }
