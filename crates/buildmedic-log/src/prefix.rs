@@ -1,10 +1,19 @@
 //! Prefixes that whatever captured a log puts in front of the tool's text.
 //!
-//! ISO or ACR timestamps, GitHub Actions timestamps, AWS CodeBuild's `[Container] <time>`,
-//! Cloud Build's `Step #2: `, Jenkins' time of day, and BuildKit's `#8 ` vertex id and
-//! `1.234 ` elapsed time. Every function here is pure: it returns where the content starts
-//! (and who captured the log), so it can be tested and fuzzed alone; the framer owns the
-//! state.
+//! Three layers, outermost first:
+//!
+//! 1. **Pasting**: markdown quoting (`> `), bold markers around a pasted line (`**ERROR:**`)
+//!    and inline code (`` `...` ``), from logs copied into issues and chats.
+//! 2. **Capturers**: ISO or ACR timestamps, GitHub Actions / Azure DevOps timestamps and
+//!    their annotations (`##[error]`, `::error::`), GitLab's `<time> 00O ` stream prefix,
+//!    AWS CodeBuild's `[Container] <time>`, Cloud Build's `Step #2: `, Jenkins' time of day.
+//! 3. **Tools' own log formats**: logrus lines (`time="..." level=fatal msg="..."`, printed
+//!    by skopeo, buildah, podman, dockerd, kaniko), kaniko's `ERRO[0003] `, and BuildKit's
+//!    `#8 ` vertex id and `1.234 ` elapsed time.
+//!
+//! Every function here is pure: it returns where the content starts (and who captured the
+//! log), so it can be tested and fuzzed alone; the framer owns the state and rewrites the
+//! few lines whose content is not a suffix (a quoted logrus message, bold markers).
 
 /// Who captured the log, as told by line prefixes. A bit set in [`crate::LogSummary`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -20,15 +29,18 @@ pub enum Wrapper {
     Codebuild,
     /// Google Cloud Build: `Step #2: `, `Step #2 - "build": `.
     CloudBuild,
+    /// GitLab CI job logs with timestamps: `2024-01-01T10:00:00.123456Z 00O `.
+    Gitlab,
 }
 
 impl Wrapper {
-    pub const ALL: [Wrapper; 5] = [
+    pub const ALL: [Wrapper; 6] = [
         Wrapper::Timestamps,
         Wrapper::GithubActions,
         Wrapper::Acr,
         Wrapper::Codebuild,
         Wrapper::CloudBuild,
+        Wrapper::Gitlab,
     ];
 
     pub fn bit(self) -> u8 {
@@ -42,6 +54,7 @@ impl Wrapper {
             Wrapper::Acr => "acr",
             Wrapper::Codebuild => "codebuild",
             Wrapper::CloudBuild => "cloud-build",
+            Wrapper::Gitlab => "gitlab",
         }
     }
 }
@@ -227,6 +240,200 @@ pub fn strip_elapsed(s: &[u8]) -> Option<usize> {
     }
 }
 
+/// GitLab's stream prefix after its timestamp: two hex digits (the stream), `O` or `E`
+/// (stdout, stderr), `+` for the continuation of a partial line, a space.
+pub fn strip_gitlab_stream(s: &[u8]) -> Option<usize> {
+    if s.len() < 4 || !s[0].is_ascii_hexdigit() || !s[1].is_ascii_hexdigit() {
+        return None;
+    }
+    if !matches!(s[2], b'O' | b'E') {
+        return None;
+    }
+    let i = if s[3] == b'+' { 4 } else { 3 };
+    (s.get(i) == Some(&b' ')).then_some(i + 1)
+}
+
+/// Markdown quoting of a pasted line: `> text` (and `>` alone). Not BuildKit's summary
+/// header `> [3/7] RUN …:`, which some CI pages print without its indentation.
+pub fn strip_markdown_quote(s: &[u8]) -> Option<usize> {
+    if s.first() != Some(&b'>') {
+        return None;
+    }
+    match s.get(1) {
+        None => Some(1),
+        Some(b' ') => {
+            let rest = &s[2..];
+            let summary = rest.first() == Some(&b'[') && rest.trim_ascii_end().ends_with(b":");
+            (!summary).then_some(2)
+        }
+        _ => None,
+    }
+}
+
+/// A whole line in inline code: `` `text` `` gives the range of `text`.
+pub fn inline_code(s: &[u8]) -> Option<(usize, usize)> {
+    let t = s.trim_ascii_end();
+    (t.len() >= 3 && t[0] == b'`' && t[t.len() - 1] == b'`' && !t[1..t.len() - 1].contains(&b'`'))
+        .then_some((1, t.len() - 1))
+}
+
+/// A pasted line that starts in bold, `**ERROR:** text`: the positions of the two markers.
+pub fn bold_start(s: &[u8]) -> Option<(usize, usize)> {
+    let rest = s.strip_prefix(b"**")?;
+    if rest
+        .first()
+        .is_none_or(|b| b.is_ascii_whitespace() || *b == b'*')
+    {
+        return None;
+    }
+    let close = memchr::memmem::find(rest, b"**")?;
+    Some((0, 2 + close))
+}
+
+/// kaniko's (logrus' terminal format) level prefix: `INFO[0001] `, `ERRO[0003] `,
+/// `WARN[2024-01-01T10:00:00Z] `, followed by padding. Returns the content start.
+pub fn strip_kaniko_level(s: &[u8]) -> Option<usize> {
+    const LEVELS: [&[u8]; 7] = [
+        b"INFO", b"ERRO", b"WARN", b"FATA", b"DEBU", b"TRAC", b"PANI",
+    ];
+    if s.len() < 7 || s[4] != b'[' || !LEVELS.contains(&&s[..4]) {
+        return None;
+    }
+    let close = 5 + memchr::memchr(b']', &s[5..s.len().min(48)])?;
+    if close == 5 {
+        return None;
+    }
+    match s.get(close + 1) {
+        Some(b' ') => Some(skip_spaces(s, close + 1)),
+        None => Some(close + 1),
+        _ => None,
+    }
+}
+
+/// Where a logrus line (`time="..." level=error msg="..." key=value ...`) keeps its message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Logrus {
+    /// The message, still quoted-escaped when `quoted`.
+    pub msg: (usize, usize),
+    pub quoted: bool,
+    /// The fields after the message (` error="..."`), as written.
+    pub rest: (usize, usize),
+}
+
+/// A logrus text-format line: `time="…" level=… msg="…"` (also without `time`, and with an
+/// unquoted one-word message). `None` for other lines.
+pub fn logrus(s: &[u8]) -> Option<Logrus> {
+    let mut i = 0;
+    if let Some(rest) = s.strip_prefix(b"time=\"") {
+        i = 6 + memchr::memchr(b'"', rest)? + 1;
+        i = skip_spaces(s, i);
+    }
+    if !s[i..].starts_with(b"level=") {
+        return None;
+    }
+    i += 6;
+    let level_end = i + s[i..].iter().position(|b| *b == b' ')?;
+    if level_end == i {
+        return None;
+    }
+    i = skip_spaces(s, level_end);
+    if !s[i..].starts_with(b"msg=") {
+        return None;
+    }
+    i += 4;
+    let (msg, quoted, after) = if s.get(i) == Some(&b'"') {
+        // Up to the closing quote that is not escaped.
+        let start = i + 1;
+        let mut j = start;
+        loop {
+            match s.get(j)? {
+                b'\\' => j += 2,
+                b'"' => break,
+                _ => j += 1,
+            }
+        }
+        ((start, j), true, j + 1)
+    } else {
+        let end = s[i..]
+            .iter()
+            .position(|b| *b == b' ')
+            .map_or(s.len(), |p| i + p);
+        ((i, end), false, end)
+    };
+    let rest_start = skip_spaces(s, after.min(s.len()));
+    Some(Logrus {
+        msg,
+        quoted,
+        rest: (rest_start, s.len().max(rest_start)),
+    })
+}
+
+/// Unescapes a Go-quoted string in place (`\"`, `\\`, `\t`; `\n` becomes a space, since a
+/// line is matched alone); returns the new length. Other escapes stay as written.
+pub fn unquote_in_place(buf: &mut [u8]) -> usize {
+    let (mut r, mut w) = (0, 0);
+    while r < buf.len() {
+        let b = buf[r];
+        if b == b'\\' && r + 1 < buf.len() {
+            let out = match buf[r + 1] {
+                b'"' => Some(b'"'),
+                b'\\' => Some(b'\\'),
+                b't' => Some(b'\t'),
+                b'n' | b'r' => Some(b' '),
+                _ => None,
+            };
+            if let Some(o) = out {
+                buf[w] = o;
+                w += 1;
+                r += 2;
+                continue;
+            }
+        }
+        buf[w] = b;
+        w += 1;
+        r += 1;
+    }
+    w
+}
+
+/// A CI annotation before a message: GitHub Actions / Azure DevOps `##[error]`,
+/// `##[warning]`, and workflow commands `::error::`, `::error file=x,line=1::`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Annotation {
+    Error,
+    Warning,
+    Other,
+}
+
+/// Content start after an annotation, and which. `##[group]`, `##[section]` and the like
+/// are not messages and are left alone.
+pub fn strip_annotation(s: &[u8]) -> Option<(usize, Annotation)> {
+    if let Some(rest) = s.strip_prefix(b"##[") {
+        for (name, kind) in [
+            (&b"error]"[..], Annotation::Error),
+            (b"warning]", Annotation::Warning),
+            (b"debug]", Annotation::Other),
+        ] {
+            if rest.starts_with(name) {
+                return Some((3 + name.len(), kind));
+            }
+        }
+        return None;
+    }
+    let rest = s.strip_prefix(b"::")?;
+    let kind = if rest.starts_with(b"error") {
+        Annotation::Error
+    } else if rest.starts_with(b"warning") {
+        Annotation::Warning
+    } else if rest.starts_with(b"notice") {
+        Annotation::Other
+    } else {
+        return None;
+    };
+    let close = memchr::memmem::find(rest, b"::")?;
+    Some((2 + close + 2, kind))
+}
+
 pub(crate) fn parse_u32(s: &[u8]) -> Option<u32> {
     let mut v: u32 = 0;
     for &b in s {
@@ -251,6 +458,80 @@ pub(crate) fn parse_i32_at(s: &[u8], at: usize) -> Option<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pasted_lines() {
+        let q = |s: &'static str| strip_markdown_quote(s.as_bytes()).map(|i| &s[i..]);
+        assert_eq!(
+            q("> ERROR: No matching distribution"),
+            Some("ERROR: No matching distribution")
+        );
+        assert_eq!(q(">"), Some(""));
+        assert_eq!(q("> [2/4] RUN pip install x:"), None);
+        assert_eq!(q(">>> RUN x"), None);
+        assert_eq!(q(" > [2/4] RUN x:"), None);
+        assert_eq!(inline_code(b"`ERROR: failed to solve`"), Some((1, 23)));
+        assert_eq!(inline_code(b"`a` and `b`"), None);
+        assert_eq!(bold_start(b"**ERROR:** No matching"), Some((0, 8)));
+        assert_eq!(bold_start(b"** not bold"), None);
+        assert_eq!(bold_start(b"**kwargs"), None);
+    }
+
+    #[test]
+    fn tool_log_formats() {
+        let s = b"ERRO[0003] error building image: error building stage: failed";
+        assert_eq!(
+            &s[strip_kaniko_level(s).unwrap()..],
+            b"error building image: error building stage: failed"
+        );
+        let s = b"INFO[2024-01-01T10:00:00Z] Retrieving image manifest python:3.9";
+        assert_eq!(
+            &s[strip_kaniko_level(s).unwrap()..],
+            b"Retrieving image manifest python:3.9"
+        );
+        assert_eq!(strip_kaniko_level(b"INFO: done"), None);
+        assert_eq!(strip_kaniko_level(b"DONE[1] x"), None);
+
+        let s = br#"time="2024-01-01T10:00:00Z" level=fatal msg="Error: initializing source docker://x:latest: reading manifest latest in docker.io/library/x: manifest unknown""#;
+        let l = logrus(s).unwrap();
+        assert!(l.quoted);
+        assert!(s[l.msg.0..l.msg.1].starts_with(b"Error: initializing source"));
+        assert_eq!(l.rest.0, l.rest.1);
+        let s = br#"level=error msg="Handler for POST /build returned error: \"x\"" error="exit status 1""#;
+        let l = logrus(s).unwrap();
+        let mut m = s[l.msg.0..l.msg.1].to_vec();
+        let n = unquote_in_place(&mut m);
+        assert_eq!(&m[..n], br#"Handler for POST /build returned error: "x""#);
+        assert_eq!(&s[l.rest.0..l.rest.1], br#"error="exit status 1""#);
+        let s = b"time=\"x\" level=info msg=done";
+        assert_eq!(logrus(s).map(|l| l.quoted), Some(false));
+        assert_eq!(logrus(b"level=error message"), None);
+        assert_eq!(logrus(br#"time="unterminated level=error msg="x""#), None);
+        assert_eq!(logrus(br#"level=error msg="unterminated"#), None);
+        let mut u = br#"a\nb\\c\td\q"#.to_vec();
+        let n = unquote_in_place(&mut u);
+        assert_eq!(&u[..n], b"a b\\c\td\\q");
+    }
+
+    #[test]
+    fn ci_annotations_and_streams() {
+        let a = |s: &'static str| strip_annotation(s.as_bytes()).map(|(i, k)| (&s[i..], k));
+        assert_eq!(
+            a("##[error]No space left on device"),
+            Some(("No space left on device", Annotation::Error))
+        );
+        assert_eq!(a("##[warning]x"), Some(("x", Annotation::Warning)));
+        assert_eq!(a("##[group]Run docker build"), None);
+        assert_eq!(
+            a("::error file=Dockerfile,line=3::unknown instruction: RUNN"),
+            Some(("unknown instruction: RUNN", Annotation::Error))
+        );
+        assert_eq!(a("::set-output name=x::y"), None);
+        assert_eq!(strip_gitlab_stream(b"00O $ docker build ."), Some(4));
+        assert_eq!(strip_gitlab_stream(b"01E+ tail"), Some(5));
+        assert_eq!(strip_gitlab_stream(b"00X x"), None);
+        assert_eq!(strip_gitlab_stream(b"1.5 GB"), None);
+    }
 
     #[test]
     fn timestamps() {

@@ -97,7 +97,9 @@ impl Framer {
         let mut buildkit = None;
         let mut elapsed = false;
         if !continued {
+            s = strip_pasting(buf, s, &mut e);
             s = self.strip_wrappers(buf, s, e);
+            s = self.strip_tool_prefixes(buf, s, &mut e, &mut flags);
             if let Some((id, n)) = prefix::strip_buildkit_id(&buf[s..e]) {
                 buildkit = Some(id);
                 s += n;
@@ -147,12 +149,74 @@ impl Framer {
                 _ => None,
             };
             match stripped {
-                Some((n, w)) if n > 0 => {
+                Some((mut n, mut w)) if n > 0 => {
+                    // GitLab follows its timestamp with a stream marker: `00O `.
+                    if w == Wrapper::Timestamps
+                        && let Some(m) = prefix::strip_gitlab_stream(&l[n..])
+                    {
+                        n += m;
+                        w = Wrapper::Gitlab;
+                    }
                     self.wrappers |= w.bit();
                     s += n;
                 }
                 _ => break,
             }
+        }
+        s
+    }
+
+    /// CI annotations (`##[error]`, `::error::`) and the tools' own log formats (kaniko's
+    /// `ERRO[0003] `, logrus' `time="…" level=… msg="…"`, whose message is unquoted in place).
+    fn strip_tool_prefixes(
+        &mut self,
+        buf: &mut [u8],
+        mut s: usize,
+        e: &mut usize,
+        flags: &mut LineFlags,
+    ) -> usize {
+        match buf.get(s) {
+            Some(b'#' | b':') => {
+                if let Some((n, kind)) = prefix::strip_annotation(&buf[s..*e]) {
+                    if buf[s] == b'#' {
+                        self.wrappers |= Wrapper::GithubActions.bit();
+                    }
+                    s += n;
+                    let c = &buf[s..*e];
+                    if kind == prefix::Annotation::Error
+                        && c.starts_with(b"Process completed with exit code ")
+                        && verdict::exit_code(c) != Some(0)
+                    {
+                        let c = c.to_vec();
+                        self.failure(&c, flags);
+                    }
+                }
+            }
+            Some(b'A'..=b'Z') => {
+                if let Some(n) = prefix::strip_kaniko_level(&buf[s..*e]) {
+                    s += n;
+                }
+            }
+            Some(b't' | b'l') => {
+                if let Some(l) = prefix::logrus(&buf[s..*e]) {
+                    let (a, b) = (s + l.msg.0, s + l.msg.1);
+                    let n = if l.quoted {
+                        prefix::unquote_in_place(&mut buf[a..b])
+                    } else {
+                        b - a
+                    };
+                    let (ra, rb) = (s + l.rest.0, s + l.rest.1);
+                    let mut end = a + n;
+                    if rb > ra {
+                        buf[end] = b' ';
+                        buf.copy_within(ra..rb, end + 1);
+                        end += 1 + (rb - ra);
+                    }
+                    *e = end;
+                    s = a;
+                }
+            }
+            _ => {}
         }
         s
     }
@@ -170,7 +234,7 @@ impl Framer {
             return self.buildkit_line(id, c, elapsed, flags);
         }
         let Some(&first) = c.first() else {
-            return self.context_step();
+            return self.context_step_of(flags);
         };
         if self.code_frame == CodeFrame::Inside && !c.starts_with(b"--------") {
             *flags |= LineFlags::FRAMING;
@@ -203,10 +267,18 @@ impl Framer {
         {
             *flags |= LineFlags::PROMPT;
         }
+        self.context_step_of(flags)
+    }
+
+    /// The step an unframed line belongs to (and, inside the summary block, that it repeats
+    /// the failed step's output).
+    fn context_step_of(&self, flags: &mut LineFlags) -> Option<StepId> {
+        if matches!(self.error_block, SummaryBlock::Inside(_)) {
+            *flags |= LineFlags::SUMMARY;
+        }
         self.context_step()
     }
 
-    /// The step an unframed line belongs to.
     fn context_step(&self) -> Option<StepId> {
         match self.error_block {
             SummaryBlock::Inside(step) => step,
@@ -234,6 +306,37 @@ impl Framer {
             });
         }
     }
+}
+
+/// Markdown a pasted line is wrapped in: `> ` quoting, `` `…` `` inline code, a leading
+/// `**bold**` part (its markers are removed in place). Returns the content start.
+fn strip_pasting(buf: &mut [u8], mut s: usize, e: &mut usize) -> usize {
+    for _ in 0..3 {
+        let l = &buf[s..*e];
+        match l.first() {
+            Some(b'>') => match prefix::strip_markdown_quote(l) {
+                Some(n) => s += n,
+                None => break,
+            },
+            Some(b'`') => match prefix::inline_code(l) {
+                Some((a, b)) => {
+                    *e = s + b;
+                    s += a;
+                }
+                None => break,
+            },
+            Some(b'*') => match prefix::bold_start(l) {
+                Some((_, close)) => {
+                    buf.copy_within(s + close + 2..*e, s + close);
+                    *e -= 2;
+                    s += 2;
+                }
+                None => break,
+            },
+            _ => break,
+        }
+    }
+    s
 }
 
 /// What a framing handler made of a line.
