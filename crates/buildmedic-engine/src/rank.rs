@@ -25,7 +25,7 @@ use crate::diagnosis::{
     Diagnosis, FailingStep, Finding, Location, SCHEMA, Stats, Status, Suppressed, exit_meaning,
 };
 use crate::matcher::Matcher;
-use crate::scan::{Candidate, Match, Scanner};
+use crate::scan::{Candidate, Match, Scan};
 
 /// Kinds below this score are noise, not findings.
 const MIN_FINDING: f32 = 0.2;
@@ -60,19 +60,18 @@ pub(crate) fn conclude(
     kb: &KnowledgeBase,
     matcher: &Matcher,
     summary: &LogSummary,
-    scanner: &Scanner<'_>,
+    scanner: &Scan,
     source: &str,
 ) -> Diagnosis {
     let failing = summary.failing_step;
     let failing_step = failing.and_then(|id| summary.step(id));
-    let tails = tail_matches(matcher, summary, scanner, failing);
     let all: Vec<&Match> = scanner
         .buckets
         .values()
         .chain(std::iter::once(&scanner.none))
         .flat_map(|b| b.matches.iter())
         .chain(scanner.succeeded.iter())
-        .chain(tails.iter())
+        .chain(scanner.tail_matches.iter())
         .collect();
     let mut lines_of: HashMap<(usize, &str), Vec<u64>> = HashMap::new();
     for m in &all {
@@ -120,8 +119,9 @@ pub(crate) fn conclude(
         }
         let mut context = 1.0;
         if !def.tools.is_empty() {
-            let command = summary
-                .step(m.step)
+            let command = m
+                .step
+                .and_then(|s| summary.step(s))
                 .or(failing_step)
                 .map(|s| s.command.as_str());
             if let Some(cmd) = command
@@ -174,9 +174,8 @@ pub(crate) fn conclude(
     // Without framing and without a known signature, clear error lines still mean failure
     // (the `unknown` kind): explicit `ERROR`/`error:` lines where the log ends up.
     let clear_errors = || {
-        [Some(StepId::NONE), summary.last_running_step]
-            .into_iter()
-            .flatten()
+        std::iter::once(None)
+            .chain(summary.last_running_step.map(Some))
             .flat_map(|s| candidates_of(matcher, scanner, s))
             .any(|c| c.rank >= MIN_UNKNOWN_RANK)
     };
@@ -212,10 +211,11 @@ pub(crate) fn conclude(
     }
 
     // Explained-away symptoms.
-    let entries: Vec<Option<&Entry>> = matcher.kinds.iter().map(|k| kb.get(k)).collect();
+    // Entries are looked up only for the kinds found (built-in ones are parsed on first use).
+    let entries = |k: usize| -> Option<&Entry> { kb.get(&matcher.kinds[k]) };
     let mut suppressed_by: HashMap<usize, usize> = HashMap::new();
     for a in &present {
-        let Some(entry) = entries[a.kind] else {
+        let Some(entry) = entries(a.kind) else {
             continue;
         };
         for b in &present {
@@ -257,13 +257,13 @@ pub(crate) fn conclude(
             .steps
             .iter()
             .position(|s| s.first_line <= line && line <= s.last_line)
-            .map(|i| StepId(i as u32))
+            .and_then(StepId::from_index)
             .or(summary.last_running_step)
     });
     let step = step_id.and_then(|id| summary.step(id));
     let images = base_images(summary);
     for k in &kept {
-        let Some(entry) = entries[k.kind] else {
+        let Some(entry) = entries(k.kind) else {
             continue;
         };
         let is_primary = Some(k.kind) == primary;
@@ -279,10 +279,7 @@ pub(crate) fn conclude(
     if primary.is_none() {
         let unknown = kb.get(UNKNOWN);
         let mut f = unknown_finding(matcher, unknown, summary, scanner, failing.or(step_id));
-        let first = f
-            .lines
-            .first()
-            .map(|l| (step_id.unwrap_or(StepId::NONE), *l));
+        let first = f.lines.first().map(|l| (step_id, *l));
         let context = context_entities(step, first, scanner, &images);
         f.entities = with_context(&f.entities, &context, true);
         if let Some(u) = unknown {
@@ -299,68 +296,18 @@ pub(crate) fn conclude(
     diagnosis
 }
 
-/// Matches of `tail` signatures: the last non-empty line of the steps where a log that stops
-/// early would stop (the failing step, the last unfinished one, and lines outside steps).
-fn tail_matches(
-    matcher: &Matcher,
-    summary: &LogSummary,
-    scanner: &Scanner<'_>,
-    failing: Option<StepId>,
-) -> Vec<Match> {
-    let tail_sigs: Vec<usize> = (0..matcher.signatures.len())
-        .filter(|&i| matcher.signatures[i].def.tail)
-        .collect();
-    let mut out = Vec::new();
-    if tail_sigs.is_empty() {
-        return out;
-    }
-    let mut steps = vec![StepId::NONE];
-    steps.extend(failing);
-    steps.extend(summary.last_running_step);
-    steps.dedup();
-    for step in steps {
-        let Some((line, text)) = scanner.bucket(step).and_then(|b| b.tail.last()) else {
-            continue;
-        };
-        for &i in &tail_sigs {
-            let def = &matcher.signatures[i].def;
-            let Some(caps) = def.regex.get().and_then(|r| r.captures(text.as_bytes())) else {
-                continue;
-            };
-            let mut captures = Vec::new();
-            for name in def.regex.capture_names() {
-                if let Some(m) = caps.name(name) {
-                    crate::scan::push_capture(&mut captures, name, m.as_bytes());
-                }
-            }
-            out.push(Match {
-                signature: i as u32,
-                line: *line,
-                step,
-                text: text.clone(),
-                captures,
-                window: Vec::new(),
-                window_hits: 0,
-            });
-        }
-    }
-    out
-}
-
-fn locate(step: StepId, failing: Option<StepId>, summary: &LogSummary) -> (Location, f32) {
+fn locate(step: Option<StepId>, failing: Option<StepId>, summary: &LogSummary) -> (Location, f32) {
     use buildmedic_log::StepStatus as S;
-    if failing.is_some() && failing == Some(step) {
+    if failing.is_some() && failing == step {
         return (Location::FailingStep, 1.0);
     }
-    let Some(st) = summary.step(step) else {
+    let Some(st) = step.and_then(|s| summary.step(s)) else {
         return (Location::NoStep, if failing.is_some() { 0.85 } else { 1.0 });
     };
     match st.status {
         S::Failed => (Location::OtherFailedStep, 0.8),
         S::Done | S::Cached => (Location::SucceededStep, 0.15),
-        S::Running | S::Canceled
-            if failing.is_none() && summary.last_running_step == Some(step) =>
-        {
+        S::Running | S::Canceled if failing.is_none() && summary.last_running_step == step => {
             (Location::FailingStep, 1.0)
         }
         S::Running | S::Canceled => (
@@ -466,7 +413,7 @@ fn round2(x: f32) -> f32 {
 
 /// Candidate error lines of a step: the anchored lines that looked like errors, and the
 /// error-looking lines among its last lines.
-fn candidates_of(matcher: &Matcher, scanner: &Scanner<'_>, step: StepId) -> Vec<Candidate> {
+fn candidates_of(matcher: &Matcher, scanner: &Scan, step: Option<StepId>) -> Vec<Candidate> {
     let Some(b) = scanner.bucket(step) else {
         return Vec::new();
     };
@@ -488,11 +435,15 @@ fn unknown_finding(
     matcher: &Matcher,
     entry: Option<&Entry>,
     summary: &LogSummary,
-    scanner: &Scanner<'_>,
+    scanner: &Scan,
     failing: Option<StepId>,
 ) -> Finding {
     // Candidate lines: from the failing step, else outside steps, else the last running step.
-    let order = [failing, Some(StepId::NONE), summary.last_running_step];
+    let order = [
+        failing.map(Some),
+        Some(None),
+        summary.last_running_step.map(Some),
+    ];
     let mut cands: Vec<Candidate> = Vec::new();
     let mut tail: Vec<(u64, String)> = Vec::new();
     for step in order.into_iter().flatten() {
@@ -549,8 +500,8 @@ fn unknown_finding(
 /// evidence, the failing step's command (for `RUN` steps), and the base images.
 fn context_entities(
     step: Option<&Step>,
-    first: Option<(StepId, u64)>,
-    scanner: &Scanner<'_>,
+    first: Option<(Option<StepId>, u64)>,
+    scanner: &Scan,
     images: &[String],
 ) -> BTreeMap<String, Vec<String>> {
     let mut ctx: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -562,7 +513,7 @@ fn context_entities(
         }
     };
     // The last command echoed before the evidence (`+ pip install ...` under `set -x`).
-    let prompt_before = |bucket: StepId| {
+    let prompt_before = |bucket: Option<StepId>| {
         let (_, line) = first?;
         scanner
             .bucket(bucket)?
@@ -575,7 +526,7 @@ fn context_entities(
     // Only a RUN step's arguments are a command (not `[internal] load metadata ...`).
     let run_step =
         step.filter(|s| s.instruction.as_deref() == Some("RUN") && !s.command.is_empty());
-    if let Some((in_step, _)) = first.filter(|(s, _)| *s != StepId::NONE)
+    if let Some((in_step @ Some(_), _)) = first
         && let Some(cmd) = prompt_before(in_step)
     {
         push("command", &cmd);
@@ -585,7 +536,7 @@ fn context_entities(
         for p in install_targets(&s.command) {
             push("package", &p);
         }
-    } else if let Some(cmd) = prompt_before(StepId::NONE) {
+    } else if let Some(cmd) = prompt_before(None) {
         // No build step frames the failure: what was typed at the prompt is the command.
         push("command", &cmd);
         for p in install_targets(&cmd) {

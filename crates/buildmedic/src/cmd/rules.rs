@@ -75,7 +75,7 @@ fn test(dirs: &[PathBuf], verbose: bool) -> miette::Result<ExitCode> {
         tested.extend(kinds);
     }
     kb.compile_all().map_err(RulesError::from)?;
-    let engine = Engine::new(kb);
+    let engine = Engine::new(kb).map_err(RulesError::from)?;
     let kb = engine.knowledge_base();
     let entries: Vec<_> = if dirs.is_empty() {
         kb.entries().collect()
@@ -123,8 +123,8 @@ fn test(dirs: &[PathBuf], verbose: bool) -> miette::Result<ExitCode> {
         let anchors: Vec<String> = engine
             .matcher()
             .anchor_literals()
-            .iter()
-            .map(|a| format!("{:?}", String::from_utf8_lossy(a)))
+            .into_iter()
+            .map(|a| format!("{:?}", String::from_utf8_lossy(&a)))
             .collect();
         crate::output::outln!(
             "prefilter anchors ({} passes): {}",
