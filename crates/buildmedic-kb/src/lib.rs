@@ -196,7 +196,8 @@ impl KnowledgeBase {
     /// Removes the entry of `kind` (to measure what the others cover without it). A `near`
     /// condition of another entry that names one of its signatures then never holds.
     pub fn remove(&mut self, kind: &str) -> Option<Entry> {
-        self.entries.remove(kind)
+        let slot = self.entries.remove(kind)?;
+        Self::resolve(&slot).cloned()
     }
 
     fn insert(&mut self, entry: Entry) {
