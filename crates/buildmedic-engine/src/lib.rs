@@ -7,18 +7,25 @@
 //!
 //! The CLI and the server call [`Engine::diagnose`]; nothing here prints.
 
+mod context;
 pub mod diagnosis;
 pub mod fixtures;
 pub mod matcher;
 mod rank;
 mod scan;
+pub mod trace;
 
 use std::io::{self, Read};
 
 use buildmedic_kb::KnowledgeBase;
 
-pub use diagnosis::{Diagnosis, FailingStep, Finding, Location, Stats, Status, Suppressed};
+pub use diagnosis::{
+    Diagnosis, FailingStep, Finding, Location, Score, Severity, Stats, Status, Suppressed,
+};
 pub use matcher::{Matcher, MatcherError};
+pub use rank::RankPolicy;
+pub use rank::policy::LocationFactors;
+pub use trace::Trace;
 
 /// How [`Engine::diagnose_with`] reads a log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +49,7 @@ impl Default for DiagnoseOptions {
 pub struct Engine {
     kb: KnowledgeBase,
     matcher: Matcher,
+    policy: RankPolicy,
 }
 
 /// A knowledge base that cannot be used for matching.
@@ -56,7 +64,21 @@ pub enum EngineError {
 impl Engine {
     pub fn new(kb: KnowledgeBase) -> Result<Self, MatcherError> {
         let matcher = Matcher::new(&kb)?;
-        Ok(Engine { kb, matcher })
+        Ok(Engine {
+            kb,
+            matcher,
+            policy: RankPolicy::default(),
+        })
+    }
+
+    /// The same engine with another ranking policy (tests, experiments).
+    pub fn with_policy(mut self, policy: RankPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    pub fn policy(&self) -> &RankPolicy {
+        &self.policy
     }
 
     /// An engine over the built-in knowledge base.
@@ -74,17 +96,45 @@ impl Engine {
 
     /// Reads `input` to the end and concludes. `source` names the input in the output.
     pub fn diagnose<R: Read>(&self, input: R, source: &str) -> io::Result<Diagnosis> {
+        self.run(input, source, None)
+    }
+
+    /// [`Engine::diagnose`], also recording why: every match with its score and gate, every
+    /// kind with its outcome, the reasons for the status and the primary.
+    pub fn trace<R: Read>(&self, input: R, source: &str) -> io::Result<(Diagnosis, Trace)> {
+        let mut trace = Trace::default();
+        let d = self.run(input, source, Some(&mut trace))?;
+        Ok((d, trace))
+    }
+
+    fn run<R: Read>(
+        &self,
+        input: R,
+        source: &str,
+        trace: Option<&mut Trace>,
+    ) -> io::Result<Diagnosis> {
         let mut scanner = scan::Scanner::new(&self.matcher);
         let summary =
             buildmedic_log::read_log_with(input, &mut scanner, &self.reader_options(1 << 20))?;
         let scan = scanner.into_scan();
-        Ok(rank::conclude(
-            &self.kb,
-            &self.matcher,
-            &summary,
-            &scan,
-            source,
-        ))
+        Ok(self.conclude(&summary, &scan, source, trace))
+    }
+
+    fn conclude(
+        &self,
+        summary: &buildmedic_log::LogSummary,
+        scan: &scan::Scan,
+        source: &str,
+        trace: Option<&mut Trace>,
+    ) -> Diagnosis {
+        let inputs = rank::Inputs {
+            kb: &self.kb,
+            matcher: &self.matcher,
+            policy: &self.policy,
+            summary,
+            scanner: scan,
+        };
+        rank::conclude(&inputs, source, trace)
     }
 
     fn reader_options(&self, buffer_size: usize) -> buildmedic_log::ReaderOptions {
@@ -108,13 +158,7 @@ impl Engine {
             let reader = self.reader_options(options.buffer_size);
             let summary = buildmedic_log::read_log_with(input, &mut scanner, &reader)?;
             let scan = scanner.into_scan();
-            return Ok(rank::conclude(
-                &self.kb,
-                &self.matcher,
-                &summary,
-                &scan,
-                source,
-            ));
+            return Ok(self.conclude(&summary, &scan, source, None));
         }
         let mut merger = scan::merge::Merger::new(&self.matcher);
         let summary = buildmedic_log::read_log_parallel(
@@ -126,13 +170,7 @@ impl Engine {
         )?;
         merger.finish(&summary);
         let scan = merger.into_scan();
-        Ok(rank::conclude(
-            &self.kb,
-            &self.matcher,
-            &summary,
-            &scan,
-            source,
-        ))
+        Ok(self.conclude(&summary, &scan, source, None))
     }
 
     /// Convenience for tests and small inputs.
