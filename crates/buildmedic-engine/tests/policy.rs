@@ -85,9 +85,11 @@ const LEGACY_OK_THEN_FAIL: &str = "Step 1/2 : RUN ./check.sh\n ---> Running in 0
 fn tie_goes_to_the_earliest_line_only_within_the_tie() {
     // beta 0.88 at line 1, alpha 0.9 at line 2: within 0.05.
     let log = "BETA BROKE\nALPHA BROKE\n";
-    let mut p = RankPolicy::default();
     // Without explains in the way: use a policy where alpha cannot suppress beta.
-    p.explain_ratio = 2.0;
+    let mut p = RankPolicy {
+        explain_ratio: 2.0,
+        ..RankPolicy::default()
+    };
     assert_eq!(
         primary(&engine(p.clone()), log).as_deref(),
         Some("beta-failed")
