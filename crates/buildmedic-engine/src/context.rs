@@ -47,14 +47,14 @@ pub(crate) fn context_entities(
     }
     if let Some(s) = run_step {
         push("command", &s.command);
-        for p in install_targets(&s.command) {
-            push("package", &p);
+        for (name, value) in install_context(&s.command) {
+            push(name, &value);
         }
     } else if let Some(cmd) = prompt_before(None) {
         // No build step frames the failure: what was typed at the prompt is the command.
         push("command", &cmd);
-        for p in install_targets(&cmd) {
-            push("package", &p);
+        for (name, value) in install_context(&cmd) {
+            push(name, &value);
         }
     }
     for image in images {
@@ -63,87 +63,95 @@ pub(crate) fn context_entities(
     ctx
 }
 
-/// Packages a shell command asks a package manager to install: the operands after
-/// `pip install`, `conda install`, `apt-get install`, ... (flags and their values skipped).
-pub(crate) fn install_targets(command: &str) -> Vec<String> {
-    const MANAGERS: &[&str] = &[
-        "pip",
-        "pip3",
-        "conda",
-        "mamba",
-        "micromamba",
-        "apt-get",
-        "apt",
-        "apk",
-        "yum",
-        "dnf",
-        "uv",
-    ];
-    // Flags whose next word is a value, not a package.
-    const VALUED: &[&str] = &[
-        "-r",
-        "-c",
-        "-e",
-        "-i",
-        "-f",
-        "-n",
-        "-p",
-        "-t",
-        "--requirement",
-        "--constraint",
-        "--index-url",
-        "--extra-index-url",
-        "--find-links",
-        "--channel",
-        "--name",
-        "--prefix",
-        "--file",
-        "--target",
-        "--trusted-host",
-        "--platform",
-        "--python-version",
-        "--root",
-        "--prefix",
-        "-o",
-        "--option",
-    ];
+/// What a shell command asks package managers for, as entities, read by
+/// `buildmedic-shell` (quotes, `sh -c '...'`, flags and their values): the packages
+/// (`package`), requirement files (`file`), conda channels (`channel`) and the hosts of
+/// package indexes (`registry`). Values the shell would expand, paths and URLs are not
+/// packages.
+pub(crate) fn install_context(command: &str) -> Vec<(&'static str, String)> {
+    const MAX_PACKAGES: usize = 8;
     let mut out = Vec::new();
-    for segment in command.split(['&', ';', '|', '\n']) {
-        let words: Vec<&str> = segment.split_whitespace().collect();
-        let Some(at) = words
-            .iter()
-            .position(|w| *w == "install" || *w == "add" || *w == "create")
-        else {
-            continue;
-        };
-        let manager = words[..at].iter().any(|w| {
-            let base = w.rsplit('/').next().unwrap_or(w);
-            MANAGERS.contains(&base) || base.starts_with("python")
-        });
-        if !manager {
-            continue;
+    let mut packages = 0;
+    for install in buildmedic_shell::installs(command) {
+        for t in &install.packages {
+            if packages < MAX_PACKAGES && !t.has_expansion() && !t.is_path_or_url() {
+                out.push(("package", t.value.clone()));
+                packages += 1;
+            }
         }
-        let mut skip = false;
-        for w in &words[at + 1..] {
-            if skip {
-                skip = false;
-                continue;
+        for t in &install.requirement_files {
+            if !t.has_expansion() {
+                out.push(("file", t.value.clone()));
             }
-            if w.starts_with('-') {
-                skip = VALUED.contains(w);
-                continue;
+        }
+        for t in &install.channels {
+            if !t.has_expansion() {
+                out.push(("channel", t.value.clone()));
             }
-            let w = w.trim_matches(|c| matches!(c, '"' | '\'' | '\\'));
-            let first = w.chars().next();
-            if first.is_some_and(|c| c.is_ascii_alphanumeric())
-                && !w.contains("://")
-                && !w.starts_with("$")
-            {
-                out.push(w.to_string());
+        }
+        for t in install.index_urls.iter().chain(&install.extra_index_urls) {
+            if let Some(host) = url_host(&t.value) {
+                out.push(("registry", host.to_string()));
             }
         }
     }
-    out.truncate(8);
+    out
+}
+
+/// The packages of [`install_context`] alone.
+#[cfg(test)]
+pub(crate) fn install_targets(command: &str) -> Vec<String> {
+    install_context(command)
+        .into_iter()
+        .filter(|(name, _)| *name == "package")
+        .map(|(_, v)| v)
+        .collect()
+}
+
+/// The host (with its port) of an `http(s)://` URL, without user information.
+pub(crate) fn url_host(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host = authority.rsplit('@').next()?;
+    let host = host.trim_end_matches(['"', '\'', '`', ')', ',', '.', ':']);
+    (!host.is_empty() && host.contains('.') || host.starts_with("localhost")).then_some(host)
+}
+
+/// The registry host of an image reference, when it names one (`ghcr.io/x/y:1`,
+/// `localhost:5000/x`, `10.0.0.1:5000/x`); Docker Hub short names (`ubuntu:22.04`,
+/// `library/x`, `user/x`) name none.
+pub(crate) fn image_registry(image: &str) -> Option<&str> {
+    let (first, rest) = image.split_once('/')?;
+    let is_host = first.contains('.') || first.contains(':') || first == "localhost";
+    (is_host && !rest.is_empty()).then_some(first)
+}
+
+/// Registries the evidence and the image entities name: the registry part of every image
+/// reference, and the hosts of the URLs in the evidence lines.
+pub(crate) fn registry_context(
+    entities: &BTreeMap<String, Vec<String>>,
+    evidence: &[String],
+) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |h: &str| {
+        if !out.iter().any(|o| o == h) {
+            out.push(h.to_string());
+        }
+    };
+    for image in entities.get("image").into_iter().flatten() {
+        if let Some(r) = image_registry(image) {
+            push(r);
+        }
+    }
+    for line in evidence {
+        for (at, _) in line.match_indices("http") {
+            if let Some(h) = url_host(&line[at..]) {
+                push(h);
+            }
+        }
+    }
     out
 }
 
@@ -197,7 +205,7 @@ pub(crate) fn base_images(summary: &LogSummary) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::install_targets;
+    use super::{image_registry, install_context, install_targets, registry_context, url_host};
 
     #[test]
     fn install_operands() {
@@ -221,5 +229,56 @@ mod tests {
         );
         assert!(install_targets("make install").is_empty());
         assert!(install_targets("echo hi").is_empty());
+    }
+
+    #[test]
+    fn install_context_reads_channels_files_and_index_hosts() {
+        let ctx = install_context(
+            "pip install --index-url https://user:pw@pkgs.example.com/simple -r req.txt 'numpy<2' \\
+             && conda install -c conda-forge -y scipy && sh -c 'pip3 install torch'",
+        );
+        let of = |n: &str| -> Vec<&str> {
+            ctx.iter()
+                .filter(|(k, _)| *k == n)
+                .map(|(_, v)| v.as_str())
+                .collect()
+        };
+        assert_eq!(of("package"), ["numpy<2", "scipy", "torch"]);
+        assert_eq!(of("file"), ["req.txt"]);
+        assert_eq!(of("channel"), ["conda-forge"]);
+        assert_eq!(of("registry"), ["pkgs.example.com"]);
+        assert!(install_targets("pip install $PKGS ./local.whl").is_empty());
+    }
+
+    #[test]
+    fn registries_from_images_and_urls() {
+        assert_eq!(image_registry("ghcr.io/acme/app:1"), Some("ghcr.io"));
+        assert_eq!(image_registry("localhost:5000/app"), Some("localhost:5000"));
+        assert_eq!(image_registry("10.0.0.7:5000/app"), Some("10.0.0.7:5000"));
+        assert_eq!(image_registry("acme/app:1"), None);
+        assert_eq!(image_registry("ubuntu:22.04"), None);
+        assert_eq!(
+            url_host("https://registry-1.docker.io/v2/"),
+            Some("registry-1.docker.io")
+        );
+        assert_eq!(
+            url_host("http://u:p@10.1.2.3:5000/v2/x"),
+            Some("10.1.2.3:5000")
+        );
+        assert_eq!(url_host("https:///x"), None);
+        let mut entities = std::collections::BTreeMap::new();
+        entities.insert(
+            "image".to_string(),
+            vec!["123456789012.dkr.ecr.us-east-1.amazonaws.com/train:2".to_string()],
+        );
+        let evidence =
+            vec!["Get \"https://auth.docker.io/token?scope=repository\": EOF".to_string()];
+        assert_eq!(
+            registry_context(&entities, &evidence),
+            [
+                "123456789012.dkr.ecr.us-east-1.amazonaws.com",
+                "auth.docker.io"
+            ]
+        );
     }
 }

@@ -30,7 +30,7 @@ use buildmedic_kb::{KnowledgeBase, Scope, Severity, UNKNOWN};
 use buildmedic_log::{BuildVerdict, LogSummary, Step, StepId};
 use buildmedic_redact::redact;
 
-use crate::context::{base_images, context_entities, with_context};
+use crate::context::{base_images, context_entities, registry_context, with_context};
 use crate::diagnosis::{
     Diagnosis, FailingStep, Location, SCHEMA, Score, Stats, Status, Suppressed, exit_meaning,
 };
@@ -369,8 +369,9 @@ pub(crate) fn conclude(
         let mut f = finding(policy, matcher, entry, k, is_primary);
         if is_primary {
             let first = k.matches.first().map(|s| (s.m.step, s.m.line));
-            let context =
+            let mut context =
                 context_entities(step, first, scanner, &images, policy.max_context_values);
+            add_registries(&mut context, &f, policy.max_context_values);
             f.steps = entry.render_fix(&with_context(&f.entities, &context, false));
             f.entities = with_context(&f.entities, &context, true);
         }
@@ -400,7 +401,9 @@ pub(crate) fn conclude(
             failing.or(step_id),
         );
         let first = f.lines.first().map(|l| (step_id, *l));
-        let context = context_entities(step, first, scanner, &images, policy.max_context_values);
+        let mut context =
+            context_entities(step, first, scanner, &images, policy.max_context_values);
+        add_registries(&mut context, &f, policy.max_context_values);
         f.entities = with_context(&f.entities, &context, true);
         if let Some(u) = unknown {
             f.steps = u.render_fix(&f.entities);
@@ -419,6 +422,25 @@ pub(crate) fn conclude(
         t.kinds = traced_kinds(matcher, outcome);
     }
     diagnosis
+}
+
+/// The registries a finding's own image entities and evidence URLs name, as context.
+fn add_registries(
+    context: &mut BTreeMap<String, Vec<String>>,
+    f: &crate::diagnosis::Finding,
+    max: usize,
+) {
+    let found = registry_context(&f.entities, &f.evidence);
+    let list = context.entry("registry".to_string()).or_default();
+    for r in found {
+        let r = buildmedic_redact::redact(&r).into_owned();
+        if !list.contains(&r) && list.len() < max {
+            list.push(r);
+        }
+    }
+    if list.is_empty() {
+        context.remove("registry");
+    }
 }
 
 /// Why a match does not count, or `None` when it does.
