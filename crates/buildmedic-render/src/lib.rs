@@ -10,6 +10,7 @@ pub mod coverage;
 pub mod diagnosis;
 pub mod explain;
 pub mod lint;
+pub mod stats;
 
 /// Escaping for GitHub Actions workflow commands (`::error file=...::message`), shared by the
 /// diagnosis and lint renderers.

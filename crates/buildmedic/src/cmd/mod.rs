@@ -1,7 +1,9 @@
 //! One module per subcommand.
 
 pub mod diagnose;
+pub mod diff;
 pub mod explain;
 pub mod kinds;
 pub mod lint;
 pub mod rules;
+pub mod stats;
