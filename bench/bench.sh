@@ -1,92 +1,88 @@
 #!/usr/bin/env bash
-# Throughput and memory of `buildmedic diagnose` against `cat` and ripgrep, in one run.
+# Speed and memory of `buildmedic diagnose`, against ripgrep, cat and itself, in one run.
 #
-#   bench/bench.sh [SIZE_MB]        (default 200; needs ../shared/bench, hyperfine, rg)
+#   bench/bench.sh [SIZE_MB]     (default 200; needs ../shared/bench, rg, python3, gzip)
 #
-# 1. Generates a SIZE_MB BuildKit log with ../shared/bench/gen_log.py (--herrings: real
-#    non-fatal lines that look like errors).
-# 2. Times, on one thread and the same file: `cat`, `rg -c -f signatures.txt` (the 67
-#    signatures baseline), the reader alone (reading + cleaning + step splitting, the
-#    `read` example) and `buildmedic diagnose` with the full knowledge base, then with ten
-#    times the rules (synthetic rules with their own trigger literals). Prints ratios.
-# 3. Peak RSS of each on SIZE_MB, and of `buildmedic diagnose` on a 1 GB log streamed
+# Every comparison runs the two commands alternating (bench/alternate.py) and reports the
+# median time of each and the median of the per-pair ratios:
+# 1. One core: `diagnose -j1 --format json` against `rg -j1 -c -f signatures.txt` (the
+#    ripgrep baseline of ../shared/bench) on a generated BuildKit log, clean and with
+#    --herrings (real non-fatal lines that look like errors).
+# 2. All cores: `diagnose` (default -j) against `diagnose -j1` on the --herrings log.
+# 3. Start-up: a 1 KB log end to end, against `cat` of the same file.
+# 4. Scaling: the built-in knowledge base plus synthetic signatures with their own literals
+#    (bench/gen_rules.py), at 3x, 10x and 30x the built-in count, against 1x.
+# 5. gzip input against `gzip -dc` of the same file; peak RSS on SIZE_MB and on 1 GB
 #    through stdin.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZE=${1:-200}
+RUNS=${RUNS:-5}
 SHARED=${SHARED:-../shared}
 OUT=bench/out
 mkdir -p "$OUT"
-for tool in hyperfine rg python3; do
+for tool in rg python3 gzip; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is required" >&2; exit 2; }
 done
 [ -f "$SHARED/bench/gen_log.py" ] || { echo "bench: $SHARED/bench/gen_log.py not found" >&2; exit 2; }
 
-cargo build --release -q -p buildmedic -p buildmedic-log --bin buildmedic --example read
-BM=target/release/buildmedic
-READ=target/release/examples/read
-LOG="$OUT/gen-$SIZE.log"
-[ -s "$LOG" ] || python3 "$SHARED/bench/gen_log.py" "$SIZE" --seed 7 --herrings > "$LOG"
+cargo build --release -q --locked -p buildmedic
+BM=${CARGO_TARGET_DIR:-target}/release/buildmedic
 SIGS="$SHARED/bench/signatures.txt"
+CLEAN="$OUT/gen-$SIZE.log"
+HERR="$OUT/gen-$SIZE-herrings.log"
+[ -s "$CLEAN" ] || python3 "$SHARED/bench/gen_log.py" "$SIZE" --seed 11 > "$CLEAN"
+[ -s "$HERR" ] || python3 "$SHARED/bench/gen_log.py" "$SIZE" --seed 11 --herrings > "$HERR"
+head -c 1024 "$HERR" > "$OUT/small.log"
+ALT="python3 bench/alternate.py --runs $RUNS"
 
-# Ten times the rules: for every built-in signature, nine synthetic ones with distinct
-# triggers that contain the original trigger (so they look like real, more specific
-# messages) and never match.
-RULES10="$OUT/rules-x10"
-rm -rf "$RULES10" && mkdir -p "$RULES10"
-"$BM" kinds --no-config --format json > "$OUT/kinds.json"
-python3 - "$RULES10" "$OUT/kinds.json" <<'PY'
-import json, re, sys
-out = sys.argv[1]
-kinds = json.load(open(sys.argv[2]))
-n = 0
-def q(s): return "'" + s.replace("'", "") + "'"
-for k in kinds:
-    for v in range(1, 10):
-        sigs = []
-        for s in k["signatures"]:
-            trig = s["triggers"][0]
-            if "'" in trig:
-                continue
-            t = f"{trig} variant {v}"
-            pattern = q(re.escape(t) + " (?P<package>" + chr(92) + "S+)")
-            sigs.append(f"[[signature]]\nid = {q(s['id'])}\npattern = {pattern}\ntrigger = {q(t)}\nweight = 0.9\n")
-            n += 1
-        if not sigs:
-            continue
-        with open(f"{out}/synthetic-{k['kind']}-{v}.toml", "w") as f:
-            f.write(f'kind = "synthetic-{k["kind"]}-{v}"\ntitle = "synthetic"\nsummary = "synthetic"\n\n' + "\n".join(sigs))
-print(f"synthetic signatures: {n}", file=sys.stderr)
-PY
-BASE_SIGS=$(python3 -c 'import json,sys; print(sum(len(k["signatures"]) for k in json.load(open(sys.argv[1]))))' "$OUT/kinds.json")
-echo "built-in signatures: $BASE_SIGS"
-
-hyperfine -N -w 1 -r "${RUNS:-5}" --export-json "$OUT/hyperfine.json" \
-  -n cat "cat $LOG" \
-  -n ripgrep "rg -j1 -c -f $SIGS $LOG" \
-  -n reader "$READ $LOG" \
-  -n diagnose "$BM diagnose --no-config $LOG" \
-  -n diagnose-x10-rules "$BM diagnose --no-config --rules $RULES10 $LOG" \
-  -i >/dev/null
-
-python3 - "$OUT/hyperfine.json" "$SIZE" <<'PY'
+report() { # name json size_mb
+  python3 - "$1" "$2" "${3:-0}" <<'PY'
 import json, sys
-res = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
-size = float(sys.argv[2])
-t = {k: v["median"] for k, v in res.items()}
-print(f"\n{'command':<22} {'median':>9} {'MB/s':>8}")
-for k in ["cat", "ripgrep", "reader", "diagnose", "diagnose-x10-rules"]:
-    print(f"{k:<22} {t[k]*1000:8.1f}ms {size*1.048576/t[k]:8.0f}")
-print()
-print(f"reader vs cat:                  {t['reader']/t['cat']:.2f}x the time of cat")
-print(f"diagnose vs ripgrep:            {t['ripgrep']/t['diagnose']:.2f}x faster than rg -c -f signatures.txt")
-print(f"reader throughput:              {size*1.048576/t['reader']/1000:.2f} GB/s")
-print(f"10x rules / 1x rules:           {t['diagnose-x10-rules']/t['diagnose']:.2f}x the time")
+name, r, size = sys.argv[1], json.loads(sys.argv[2]), float(sys.argv[3])
+ta, tb, q = r["median_a_s"], r["median_b_s"], r["median_ratio_b_over_a"]
+def speed(t):
+    return f" ({size * 1.048576 / t / 1000:.2f} GB/s)" if size else ""
+print(f"{name}: {r['a']} {ta * 1000:.1f} ms{speed(ta)}, {r['b']} {tb * 1000:.1f} ms{speed(tb)}; "
+      f"median of pairs {r['b']}/{r['a']} = {q:.2f}x the time")
 PY
+}
+
+echo "== one core, $SIZE MB, full knowledge base"
+for log in "$CLEAN" "$HERR"; do
+  r=$($ALT ripgrep "rg -j1 -c -f $SIGS $log" diagnose "$BM diagnose -j1 --no-config --format json $log")
+  report "$(basename "$log")" "$r" "$SIZE"
+done
+
+echo "== all cores ($(nproc)) against one, $SIZE MB --herrings"
+r=$($ALT j1 "$BM diagnose -j1 --no-config --format json $HERR" jN "$BM diagnose --no-config --format json $HERR")
+report "$(basename "$HERR")" "$r" "$SIZE"
+cmp <("$BM" diagnose -j1 --no-config --format json --exit-zero "$HERR") \
+    <("$BM" diagnose --no-config --format json --exit-zero "$HERR") && echo "JSON of -j1 and -jN identical"
+
+echo "== start-up: a 1 KB log end to end (50 runs per sample)"
+r=$(python3 bench/alternate.py --runs "$RUNS" --repeat 50 cat "cat $OUT/small.log" diagnose "$BM diagnose --no-config $OUT/small.log")
+report "small.log" "$r"
+
+echo "== scaling: synthetic signatures with their own literals, $SIZE MB --herrings"
+BASE=$("$BM" kinds --no-config --format json | python3 -c 'import json,sys; print(sum(len(k["signatures"]) for k in json.load(sys.stdin)))')
+echo "built-in signatures: $BASE"
+for x in 3 10 30; do
+  dir="$OUT/rules-x$x"
+  rm -rf "$dir"
+  python3 bench/gen_rules.py "$dir" $(( BASE * (x - 1) )) --seed "$x"
+  r=$($ALT x1 "$BM diagnose -j1 --no-config --format json $HERR" "x$x" "$BM diagnose -j1 --no-config --rules $dir --format json $HERR")
+  report "$x times the signatures ($(( BASE * x )))" "$r" "$SIZE"
+done
+
+echo "== gzip input"
+GZ="$OUT/gen-$SIZE-herrings.log.gz"
+[ -s "$GZ" ] || gzip -6 -c "$HERR" > "$GZ"
+r=$($ALT gzip-dc "gzip -dc $GZ" diagnose "$BM diagnose -j1 --no-config --format json $GZ")
+report "$(basename "$GZ")" "$r" "$SIZE"
 
 rss() { /usr/bin/time -f '%M' "$@" 2>&1 >/dev/null | tail -1 || true; }
-echo
-echo "peak RSS on $SIZE MB (KiB): rg $(rss rg -j1 -c -f "$SIGS" "$LOG")," \
-     "reader $(rss "$READ" "$LOG"), diagnose $(rss "$BM" diagnose --no-config --exit-zero "$LOG")"
+echo "== peak RSS (KiB)"
+echo "on $SIZE MB: rg $(rss rg -j1 -c -f "$SIGS" "$HERR"), diagnose -j1 $(rss "$BM" diagnose -j1 --no-config --exit-zero "$HERR"), diagnose $(rss "$BM" diagnose --no-config --exit-zero "$HERR")"
 GB_RSS=$( { python3 "$SHARED/bench/gen_log.py" 1024 --seed 11 --herrings | /usr/bin/time -f '%M' "$BM" diagnose --no-config --exit-zero - >/dev/null; } 2>&1 | tail -1)
-echo "peak RSS of diagnose on a 1 GB log through stdin: $GB_RSS KiB"
+echo "on a 1 GB log through stdin: diagnose $GB_RSS"

@@ -15,6 +15,12 @@ use std::path::{Path, PathBuf};
 #[allow(dead_code)]
 mod layout;
 
+// Trigger derivation and the prefilter's window choice, shared with the library: the
+// index built here must say what parsing the entry at run time would say.
+#[path = "src/literals.rs"]
+#[allow(dead_code)]
+mod literals;
+
 fn main() {
     let manifest = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
     let root = manifest.join("../../knowledge");
@@ -96,9 +102,107 @@ fn main() {
         out.push_str("] },\n");
     }
     out.push_str("];\n");
+    out.push_str(&index(&layout));
     let dest =
         PathBuf::from(std::env::var_os("OUT_DIR").expect("set by cargo")).join("embedded.rs");
     std::fs::write(dest, out).expect("OUT_DIR is writable");
+}
+
+/// `INDEX`: for each embedded entry (same order), what the prefilter needs: the kind, the
+/// benign literals, and per signature its id, triggers (given or derived from the pattern,
+/// as `load.rs` does) with their prefilter windows, `tail`, whether its window looks back,
+/// and `near`. Start-up then parses no TOML and no regex.
+fn index(layout: &layout::Layout) -> String {
+    let model = literals::GramModel::new();
+    let mut out = String::from("pub(crate) static INDEX: &[crate::literals::IndexEntry] = &[\n");
+    for f in &layout.folders {
+        let entry = table(&f.entry);
+        let kind = entry
+            .get("kind")
+            .and_then(|v| v.as_str())
+            .unwrap_or(&f.name);
+        let benign: Vec<&str> = entry
+            .get("benign")
+            .and_then(|v| v.as_array())
+            .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "    crate::literals::IndexEntry {{ kind: {kind:?}, benign: &{benign:?}, signatures: &["
+        );
+        let files: Vec<(PathBuf, toml::Table)> = std::iter::once((f.entry.clone(), entry.clone()))
+            .chain(f.signature_files.iter().map(|p| (p.clone(), table(p))))
+            .collect();
+        for (path, t) in &files {
+            for sig in t
+                .get("signature")
+                .and_then(|v| v.as_array())
+                .into_iter()
+                .flatten()
+            {
+                out.push_str(&index_signature(path, sig, &model));
+            }
+        }
+        out.push_str("    ] },\n");
+    }
+    out.push_str("];\n");
+    out
+}
+
+fn index_signature(path: &Path, sig: &toml::Value, model: &literals::GramModel) -> String {
+    let str_of = |k: &str| sig.get(k).and_then(|v| v.as_str());
+    let bool_of = |k: &str| sig.get(k).and_then(|v| v.as_bool()).unwrap_or(false);
+    let id = str_of("id").unwrap_or_default();
+    let place = || format!("{}: signature `{id}`", path.display());
+    let pattern = str_of("pattern").unwrap_or_default();
+    let case_insensitive = bool_of("case_insensitive");
+    let triggers: Vec<Vec<u8>> = match sig.get("trigger") {
+        Some(toml::Value::String(t)) => vec![t.as_bytes().to_vec()],
+        Some(toml::Value::Array(ts)) => ts
+            .iter()
+            .filter_map(|t| t.as_str())
+            .map(|t| t.as_bytes().to_vec())
+            .collect(),
+        _ => {
+            let hir = regex_syntax::ParserBuilder::new()
+                .utf8(false)
+                .case_insensitive(case_insensitive)
+                .build()
+                .parse(pattern)
+                .unwrap_or_else(|e| panic!("{}: pattern: {e}", place()));
+            literals::required_literals_of(&hir).unwrap_or_else(|| {
+                panic!(
+                    "{}: cannot derive a trigger literal; add `trigger`",
+                    place()
+                )
+            })
+        }
+    };
+    let looks_back = sig
+        .get("window")
+        .and_then(|w| w.get("before"))
+        .and_then(|b| b.as_integer())
+        .is_some_and(|b| b > 0);
+    let near = sig
+        .get("near")
+        .and_then(|n| n.get("signature"))
+        .and_then(|s| s.as_str());
+    let mut s = format!("        crate::literals::IndexSignature {{ id: {id:?}, triggers: &[");
+    for t in &triggers {
+        let window = model.window(t).and_then(|w| u16::try_from(w).ok());
+        let _ = write!(s, "(&{t:?}, {window:?}), ");
+    }
+    let _ = writeln!(
+        s,
+        "], tail: {}, looks_back: {looks_back}, near: {near:?} }},",
+        bool_of("tail")
+    );
+    s
+}
+
+fn table(path: &Path) -> toml::Table {
+    let text = read(path);
+    toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 fn read(path: &Path) -> String {

@@ -2,20 +2,19 @@
 //!
 //! Run: `cargo +nightly fuzz run read_log fuzz/seeds/read_log -- -max_len=65536`.
 //!
-//! Inputs `\xffR<unit>\n<rest>` make one line longer than the reader's 1 MiB buffer: `unit`
-//! (which has no newline) is repeated past two buffers, then `\n<rest>` follows, so that
-//! `CONTINUED` segments and dropped progress bars are reached with small inputs. Inputs
-//! starting with the gzip magic go through `input::sniff`.
+//! The reader runs with a small buffer (16 to 4111 bytes, from the input's first byte), so
+//! batch boundaries, `CONTINUED` segments of lines longer than the buffer and dropped
+//! progress bars are reached with small inputs, and each input costs little (thousands per
+//! second). Inputs `\xffR<unit>\n<rest>` repeat `unit` (which has no newline) past two
+//! buffers, then `\n<rest>` follows. Inputs starting with the gzip magic go through
+//! `input::sniff`.
 
 #![no_main]
 
 use std::io::{self, Read};
 
-use buildmedic_log::{Batch, LineRec, Sink, Step, read_log};
+use buildmedic_log::{Batch, LineRec, ReaderOptions, Sink, Step, read_log_with};
 use libfuzzer_sys::fuzz_target;
-
-/// Total length of a repeated input: a bit more than two reader buffers.
-const REPEAT_TO: usize = (2 << 20) + 4097;
 
 #[derive(Default)]
 struct Check {
@@ -63,7 +62,7 @@ impl Sink for Check {
                     assert_eq!(l.number, 1, "first line is not line 1");
                 }
             }
-            if let Some(i) = l.step.get() {
+            if let Some(i) = l.step.map(|s| s.index()) {
                 assert!(i < steps.len(), "line {} in unknown step {i}", l.number);
                 let st = &steps[i];
                 assert!(
@@ -75,6 +74,19 @@ impl Sink for Check {
                 );
             }
             self.last = Some(*l);
+        }
+        for ev in batch.events {
+            assert!(
+                (ev.line as usize) < batch.lines.len(),
+                "event at line index {} of a batch of {} lines",
+                ev.line,
+                batch.lines.len()
+            );
+            assert!(ev.step.index() < steps.len(), "event of an unknown step");
+        }
+        for l in batch.before.lines() {
+            assert!(l.number < batch.lines.first().map_or(u64::MAX, |f| f.number + 1));
+            let _ = batch.before.text(l);
         }
         // Matches are located with `line_at`; it must never point outside the batch.
         if let Some(l) = batch.lines.first() {
@@ -102,9 +114,9 @@ impl Read for Repeat<'_> {
     }
 }
 
-fn run<R: Read>(input: R, len: Option<u64>) {
+fn run<R: Read>(input: R, len: Option<u64>, options: &ReaderOptions) {
     let mut sink = Check::default();
-    let summary = match read_log(input, &mut sink) {
+    let summary = match read_log_with(input, &mut sink, options) {
         Ok(s) => s,
         // Only a broken gzip stream can fail.
         Err(_) if len.is_none() => return,
@@ -138,6 +150,15 @@ fn run<R: Read>(input: R, len: Option<u64>) {
 }
 
 fuzz_target!(|data: &[u8]| {
+    let Some((&size, data)) = data.split_first() else {
+        return;
+    };
+    let options = ReaderOptions {
+        buffer_size: 16 + usize::from(size) * 16,
+        carry_lines: usize::from(size % 8),
+    };
+    // A bit more than two buffers.
+    let repeat_to = 2 * options.buffer_size + 17;
     let repeat = data
         .strip_prefix(b"\xffR")
         .map(|body| body.split_at(body.iter().position(|&c| c == b'\n').unwrap_or(body.len())))
@@ -146,18 +167,18 @@ fuzz_target!(|data: &[u8]| {
         let input = Repeat {
             unit,
             pos: 0,
-            left: REPEAT_TO,
+            left: repeat_to,
         }
         .chain(rest);
-        run(input, Some((REPEAT_TO + rest.len()) as u64));
+        run(input, Some((repeat_to + rest.len()) as u64), &options);
     } else if data.starts_with(&[0x1f, 0x8b]) {
         let Ok(input) = buildmedic_log::input::sniff(Box::new(io::Cursor::new(data.to_vec())))
         else {
             return;
         };
         // A decompression bomb is not what this target looks for.
-        run(input.take(8 << 20), None);
+        run(input.take(1 << 20), None, &options);
     } else {
-        run(data, Some(data.len() as u64));
+        run(data, Some(data.len() as u64), &options);
     }
 });

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+pub use buildmedic_kb::Severity;
+
 pub const SCHEMA: &str = "buildmedic.diagnosis/v1";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -58,8 +60,14 @@ pub struct FailingStep {
 pub struct Finding {
     pub kind: String,
     pub primary: bool,
+    /// `error` for failures; `warning` for a latent problem (a finding of a build that may
+    /// have succeeded, or a secondary finding that did not make it fail).
+    pub severity: Severity,
     pub title: String,
+    /// The strongest match's score plus the agreement bonus (see [`Finding::score`]).
     pub confidence: f32,
+    /// The strongest match's score, taken apart: `weight × location × context`.
+    pub score: Score,
     /// Line numbers of the evidence, one per `evidence` entry.
     pub lines: Vec<u64>,
     /// The evidence lines, cleaned and redacted.
@@ -75,6 +83,23 @@ pub struct Finding {
     /// Where the evidence is: in the failing step, outside any step, or in a step that
     /// succeeded.
     pub location: Location,
+}
+
+/// A match's score, taken apart (see `RankPolicy`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Default)]
+pub struct Score {
+    /// The signature's weight: how specific the message is (0..=1).
+    pub weight: f32,
+    /// Where the match is: the failing step 1.0, a step that succeeded 0.15, ...
+    pub location: f32,
+    /// 1.0, or less when the step's command does not run the signature's tools.
+    pub context: f32,
+}
+
+impl Score {
+    pub fn value(&self) -> f32 {
+        self.weight * self.location * self.context
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

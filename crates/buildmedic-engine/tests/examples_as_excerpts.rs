@@ -16,7 +16,7 @@ const BASELINE: &str = "tests/examples_as_excerpts.baseline";
 #[test]
 fn a_fatal_example_alone_is_a_failure_of_its_kind() {
     let kb = KnowledgeBase::builtin().expect("the built-in knowledge base loads");
-    let engine = Engine::new(kb);
+    let engine = Engine::new(kb).expect("the built-in signatures compile");
     let kb = engine.knowledge_base();
     let mut wrong: Vec<(String, String)> = Vec::new();
     let mut checked = BTreeSet::new();

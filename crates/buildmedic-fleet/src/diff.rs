@@ -13,9 +13,9 @@
 use std::collections::VecDeque;
 use std::io::{self, Read};
 
-use buildmedic_engine::matcher::error_rank;
+use buildmedic_engine::matcher::error_line::error_rank;
 use buildmedic_engine::{Diagnosis, Finding};
-use buildmedic_log::{Batch, LineRec, Sink, Step};
+use buildmedic_log::{Batch, LineFlags, Sink, Step};
 use rustc_hash::FxHashSet;
 use serde::Serialize;
 
@@ -240,8 +240,9 @@ impl Sink for DiffSink<'_> {
                 // The builder's own framing (step headers, `ERROR: process ... did not
                 // complete`, the summary block repeating the step) is shown but never a
                 // candidate: it says that something failed, not what.
-                let framing =
-                    rec.flags & (LineRec::FRAMING | LineRec::VERDICT | LineRec::SUMMARY) != 0;
+                let framing = [LineFlags::FRAMING, LineFlags::VERDICT, LineFlags::SUMMARY]
+                    .into_iter()
+                    .any(|f| rec.flags.contains(f));
                 let rank = if framing { 0 } else { error_rank(bytes) };
                 let line = DiffLine {
                     line: n,

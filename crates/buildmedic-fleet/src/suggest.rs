@@ -347,6 +347,8 @@ pub enum SuggestError {
     },
     #[error("the written skeletons do not load: {0}")]
     Load(#[from] buildmedic_kb::KbError),
+    #[error("the written skeletons do not compile: {0}")]
+    Compile(#[from] buildmedic_engine::MatcherError),
 }
 
 /// Writes the skeletons into `dir` (replacing folders of the same names), then runs their
@@ -371,7 +373,7 @@ pub fn write_checked(
         s.write(dir).map_err(io_err(&folder))?;
     }
     kb.load_dir(dir)?;
-    let engine = buildmedic_engine::Engine::new(kb);
+    let engine = buildmedic_engine::Engine::new(kb)?;
     let mut written = Vec::new();
     let mut rejected = Vec::new();
     for s in made {

@@ -95,7 +95,7 @@ fn clusters_of_removed_kinds_become_rules_that_classify_them_again() {
         .map(|l| (l.file.as_str(), l.label.as_str()))
         .collect();
 
-    let engine = Engine::new(without_removed());
+    let engine = Engine::new(without_removed()).expect("the knowledge base compiles");
     let mut report = StatsReport::default();
     for l in &logs {
         let d = engine.diagnose_bytes(&l.bytes, &l.file);
@@ -156,7 +156,7 @@ fn clusters_of_removed_kinds_become_rules_that_classify_them_again() {
     let loaded = kb.load_dir(rules.path()).unwrap();
     assert_eq!(loaded.len(), 2);
     let fixtures = buildmedic_engine::fixtures::run_fixtures(
-        &Engine::new(kb.clone()),
+        &Engine::new(kb.clone()).expect("the knowledge base compiles"),
         loaded.iter().filter_map(|k| kb.get(k)),
     );
     assert!(
@@ -164,7 +164,10 @@ fn clusters_of_removed_kinds_become_rules_that_classify_them_again() {
         "{fixtures:#?}"
     );
 
-    let after = primaries(&Engine::new(kb), &logs);
+    let after = primaries(
+        &Engine::new(kb).expect("the knowledge base compiles"),
+        &logs,
+    );
     for (kind, files) in &reclassified {
         for f in files {
             assert_eq!(

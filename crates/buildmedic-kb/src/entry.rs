@@ -53,7 +53,7 @@ pub enum Scope {
 }
 
 /// How serious a finding of a signature is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Severity {
     /// A failure (the default).

@@ -11,6 +11,13 @@
 //! `(?:conda|mamba): (?:not found|command not found)` yields `conda: not found`, ... rather
 //! than the common `not found`. Longer, more specific triggers keep the prefilter quiet on
 //! ordinary lines.
+//!
+//! It also chooses, for each trigger, the part the engine's prefilter looks for
+//! ([`prefilter_window`]), and holds the shape of the prefilter index that `build.rs`
+//! computes for the built-in entries ([`IndexEntry`]), so that starting buildmedic parses
+//! no TOML and no regex.
+
+use std::collections::HashMap;
 
 use regex_syntax::hir::{Class, Hir, HirKind};
 
@@ -24,6 +31,123 @@ const MAX_LEN: usize = 48;
 type Set = Vec<Vec<u8>>;
 
 /// Literals one of which appears in every match of `pattern`, if they can be found.
+/// Bytes the engine's prefilter reads per probe (a 4-byte gram every [`PREFILTER_STRIDE`]
+/// bytes of text).
+pub const PREFILTER_STRIDE: usize = 4;
+/// A trigger is found through a window of this many bytes of it: wherever the trigger
+/// occurs, one probe falls on one of the window's grams. Shorter triggers are searched for
+/// whole, by a different (slower) searcher.
+pub const PREFILTER_WINDOW: usize = 4 + PREFILTER_STRIDE - 1;
+
+/// Typical lines of successful builds: what the prefilter should not fire on.
+pub const BENIGN_SAMPLE: &str = include_str!("../data/benign-sample.txt");
+
+/// How common 4-byte grams are in ordinary build output, from [`BENIGN_SAMPLE`]: counts
+/// where the sample has the gram, plus the product of byte frequencies (smoothed), so that
+/// rare-looking text wins even where the sample is silent.
+pub struct GramModel {
+    grams: HashMap<u32, u32, std::hash::BuildHasherDefault<GramHasher>>,
+    bytes: [f64; 256],
+}
+
+/// Grams are already well-mixed `u32`s: one multiply is hash enough.
+#[derive(Default)]
+struct GramHasher(u64);
+
+impl std::hash::Hasher for GramHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8 | u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u32(&mut self, g: u32) {
+        self.0 = u64::from(g).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+fn gram_key(g: &[u8]) -> u32 {
+    u32::from_le_bytes([g[0], g[1], g[2], g[3]])
+}
+
+impl Default for GramModel {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl GramModel {
+    pub fn new() -> Self {
+        let sample = BENIGN_SAMPLE.as_bytes();
+        let mut grams: HashMap<u32, u32, _> = HashMap::default();
+        for w in sample.windows(4) {
+            *grams.entry(gram_key(w)).or_insert(0) += 1;
+        }
+        let mut counts = [1.0f64; 256];
+        for &b in sample {
+            counts[b as usize] += 1.0;
+        }
+        let total: f64 = counts.iter().sum();
+        let mut bytes = [0.0; 256];
+        for (p, c) in bytes.iter_mut().zip(counts) {
+            *p = c / total;
+        }
+        GramModel { grams, bytes }
+    }
+
+    /// Expected occurrences of the gram `g[..4]` per byte of ordinary text (lower is rarer).
+    pub fn commonness(&self, g: &[u8]) -> f64 {
+        let seen = f64::from(self.grams.get(&gram_key(g)).copied().unwrap_or(0));
+        let independent: f64 = g[..4].iter().map(|b| self.bytes[*b as usize]).product();
+        // A gram the sample contains fires on ordinary lines whatever its bytes look like.
+        seen / BENIGN_SAMPLE.len() as f64 + independent
+    }
+
+    /// Start of the [`PREFILTER_WINDOW`] bytes of `literal` whose grams ordinary text least
+    /// often contains; `None` for literals shorter than a window. Ties go to the earliest.
+    pub fn window(&self, literal: &[u8]) -> Option<usize> {
+        if literal.len() < PREFILTER_WINDOW {
+            return None;
+        }
+        let grams: Vec<f64> = literal.windows(4).map(|g| self.commonness(g)).collect();
+        let mut best = (f64::INFINITY, 0);
+        for w in 0..=literal.len() - PREFILTER_WINDOW {
+            let c: f64 = grams[w..w + PREFILTER_STRIDE].iter().sum();
+            if c < best.0 {
+                best = (c, w);
+            }
+        }
+        Some(best.1)
+    }
+}
+
+/// What the engine's prefilter needs of a built-in entry, computed by `build.rs` so that
+/// nothing is parsed at start-up (the entry itself is parsed when a match needs it).
+#[derive(Debug)]
+pub struct IndexEntry {
+    pub kind: &'static str,
+    /// The entry's `benign` literals.
+    pub benign: &'static [&'static str],
+    /// In the order of the parsed entry's signatures.
+    pub signatures: &'static [IndexSignature],
+}
+
+#[derive(Debug)]
+pub struct IndexSignature {
+    pub id: &'static str,
+    /// (trigger, start of its prefilter window; `None` for short triggers).
+    pub triggers: &'static [(&'static [u8], Option<u16>)],
+    pub tail: bool,
+    /// The signature has a window that looks back (`before`).
+    pub looks_back: bool,
+    /// `near` as written (`id` or `kind/id`).
+    pub near: Option<&'static str>,
+}
+
 #[cfg(test)]
 pub fn required_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
     let hir = regex_syntax::ParserBuilder::new()
@@ -304,6 +428,61 @@ mod tests {
                 "ResolvePackageNotFound".into()
             ])
         );
+    }
+
+    #[test]
+    fn windows_avoid_text_ordinary_builds_print() {
+        let m = GramModel::new();
+        assert_eq!(m.window(b"short"), None);
+        assert_eq!(m.window(b"exactly"), Some(0));
+        let lit = b"Solving environment: failed with repodata";
+        let w = m.window(lit).unwrap();
+        let window = &lit[w..w + PREFILTER_WINDOW];
+        // The chosen window is at least as rare as any other.
+        let cost = |w: &[u8]| (0..4).map(|k| m.commonness(&w[k..])).sum::<f64>();
+        for other in lit.windows(PREFILTER_WINDOW) {
+            assert!(cost(window) <= cost(other));
+        }
+        assert!(m.commonness(b"ing ") > m.commonness(b"Q#zq"));
+    }
+
+    /// The index `build.rs` computed says what parsing the built-in entries says.
+    #[test]
+    fn the_builtin_index_agrees_with_the_parsed_entries() {
+        crate::KnowledgeBase::check_builtin().unwrap();
+        let kb = crate::KnowledgeBase::builtin().unwrap();
+        let model = GramModel::new();
+        let mut n = 0;
+        for (i, p) in kb.prefilter_entries() {
+            let crate::PrefilterEntry::Builtin(index) = p else {
+                panic!("built-in knowledge base with a loaded entry");
+            };
+            let entry = kb.get(index.kind).unwrap();
+            assert_eq!(entry.benign, index.benign, "{}", index.kind);
+            assert_eq!(
+                entry.signatures.len(),
+                index.signatures.len(),
+                "{}",
+                index.kind
+            );
+            for (j, (def, s)) in entry.signatures.iter().zip(index.signatures).enumerate() {
+                assert_eq!(def.id, s.id);
+                assert!(std::ptr::eq(def, crate::builtin_signature(i.unwrap(), j)));
+                let triggers: Vec<&[u8]> = s.triggers.iter().map(|t| t.0).collect();
+                assert_eq!(def.triggers, triggers, "{}/{}", index.kind, s.id);
+                for (t, w) in s.triggers {
+                    assert_eq!(model.window(t).map(|w| w as u16), *w);
+                }
+                assert_eq!(def.tail, s.tail);
+                assert_eq!(
+                    def.window.as_ref().is_some_and(|w| w.before > 0),
+                    s.looks_back
+                );
+                assert_eq!(def.near.as_ref().map(|n| n.signature.as_str()), s.near);
+                n += 1;
+            }
+        }
+        assert!(n > 100, "{n} signatures");
     }
 
     #[test]

@@ -41,6 +41,16 @@ fn strip_segment(buf: &mut [u8], start: usize, end: usize) -> usize {
     let mut r = start;
     let mut w = 0;
     while r < end {
+        // Copy the run of ordinary bytes up to the next one that needs a look.
+        let plain = r + plain_run(&buf[r..end]);
+        if plain > r {
+            buf.copy_within(r..plain, w);
+            w += plain - r;
+            r = plain;
+            if r == end {
+                break;
+            }
+        }
         let b = buf[r];
         match b {
             0x1b => r = skip_escape(buf, r, end),
@@ -55,12 +65,7 @@ fn strip_segment(buf: &mut [u8], start: usize, end: usize) -> usize {
                     r += 1;
                 }
             }
-            b'\t' => {
-                buf[w] = b;
-                w += 1;
-                r += 1;
-            }
-            0x00..=0x1f | 0x7f => r += 1,
+            0x00..=0x08 | 0x0a..=0x1f | 0x7f => r += 1,
             _ => {
                 buf[w] = b;
                 w += 1;
@@ -69,6 +74,43 @@ fn strip_segment(buf: &mut [u8], start: usize, end: usize) -> usize {
         }
     }
     w
+}
+
+/// Length of the leading run of `s` that cleaning keeps as it is: no control byte other than
+/// TAB, no DEL, no 0xEF (which may start a mangled escape). Eight bytes at a time.
+fn plain_run(s: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while let Some(chunk) = s.get(i..i + 8) {
+        let x = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        // Bytes below 0x20, and bytes equal to 0x7f or 0xef (zero after the xor). Each test
+        // may flag false bytes, but only above a true one: the lowest flag is exact.
+        let low = x.wrapping_sub(0x20 * ONES) & !x;
+        let del = x ^ (0x7f * ONES);
+        let del = del.wrapping_sub(ONES) & !del;
+        let ef = x ^ (0xef * ONES);
+        let ef = ef.wrapping_sub(ONES) & !ef;
+        let flagged = (low | del | ef) & HIGHS;
+        if flagged == 0 {
+            i += 8;
+            continue;
+        }
+        let j = i + (flagged.trailing_zeros() / 8) as usize;
+        if needs_look(s[j]) {
+            return j;
+        }
+        // A tab: kept as it is.
+        i = j + 1;
+    }
+    while i < s.len() && !needs_look(s[i]) {
+        i += 1;
+    }
+    i
+}
+
+fn needs_look(b: u8) -> bool {
+    (b < 0x20 && b != b'\t') || b == 0x7f || b == 0xef
 }
 
 /// Given `buf[at] == ESC`, returns the index just after the escape sequence.
@@ -111,14 +153,23 @@ fn skip_escape(buf: &[u8], at: usize, end: usize) -> usize {
     }
 }
 
+/// How [`lossy_text`] shows that it cut a text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cut {
+    /// Nothing is added (step commands: the bound is documented).
+    Silent,
+    /// `…` is appended (evidence shown to people).
+    Ellipsis,
+}
+
 /// The text of at most `max` bytes of `bytes`, invalid UTF-8 replaced, cut at a character
-/// boundary; `true` when something was cut. Every invalid byte becomes a 3-byte replacement
-/// character, so the bound is enforced on the decoded text too.
-pub fn lossy_prefix(bytes: &[u8], max: usize) -> (String, bool) {
-    let cut = bytes.len() > max;
+/// boundary. Every invalid byte becomes a 3-byte replacement character, so the bound is
+/// enforced on the decoded text too. The one conversion of log bytes to stored text.
+pub fn lossy_text(bytes: &[u8], max: usize, cut: Cut) -> String {
+    let mut was_cut = bytes.len() > max;
     let mut s = String::from_utf8_lossy(&bytes[..bytes.len().min(max)]).into_owned();
     // A cut inside a multi-byte character shows up as a trailing replacement char: drop it.
-    if cut && s.ends_with('\u{fffd}') {
+    if was_cut && s.ends_with('\u{fffd}') {
         s.pop();
     }
     if s.len() > max {
@@ -127,9 +178,12 @@ pub fn lossy_prefix(bytes: &[u8], max: usize) -> (String, bool) {
             .find(|&i| s.is_char_boundary(i))
             .unwrap_or(0);
         s.truncate(end);
-        return (s, true);
+        was_cut = true;
     }
-    (s, cut)
+    if was_cut && cut == Cut::Ellipsis {
+        s.push('…');
+    }
+    s
 }
 
 #[cfg(test)]
@@ -198,14 +252,13 @@ mod tests {
     }
 
     #[test]
-    fn lossy_prefixes_stay_within_their_bound() {
-        assert_eq!(lossy_prefix(b"abc", 8), ("abc".to_string(), false));
-        assert_eq!(
-            lossy_prefix("é".repeat(3).as_bytes(), 3),
-            ("é".to_string(), true)
-        );
-        let (s, cut) = lossy_prefix(&[0xff; 10], 10);
-        assert!(s.len() <= 10 && cut);
+    fn lossy_texts_stay_within_their_bound() {
+        assert_eq!(lossy_text(b"abc", 8, Cut::Ellipsis), "abc");
+        assert_eq!(lossy_text("é".repeat(3).as_bytes(), 3, Cut::Silent), "é");
+        assert_eq!(lossy_text("é".repeat(3).as_bytes(), 3, Cut::Ellipsis), "é…");
+        let s = lossy_text(&[0xff; 10], 10, Cut::Silent);
+        assert!(s.len() <= 10);
+        assert!(lossy_text(&[0xff; 10], 10, Cut::Ellipsis).ends_with('…'));
     }
 
     #[test]
@@ -227,7 +280,58 @@ mod tests {
         assert_eq!(clean(b"\x1b[2K\r\x1b[1A"), "");
     }
 
+    /// Byte at a time, the definition of what a segment keeps.
+    fn reference_segment(buf: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut r = 0;
+        while r < buf.len() {
+            match buf[r] {
+                0x1b => r = skip_escape(buf, r, buf.len()),
+                0xef if buf[r..].starts_with(b"\xef\xbf\xbd[") => {
+                    let after = skip_escape(buf, r + 2, buf.len());
+                    if after > r + 4 && buf[after - 1].is_ascii_alphabetic() {
+                        r = after;
+                    } else {
+                        out.push(buf[r]);
+                        r += 1;
+                    }
+                }
+                b'\t' => {
+                    out.push(b'\t');
+                    r += 1;
+                }
+                0x00..=0x1f | 0x7f => r += 1,
+                b => {
+                    out.push(b);
+                    r += 1;
+                }
+            }
+        }
+        out
+    }
+
+    fn special_bytes() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        let bytes = vec![
+            b'a', b'[', b'm', b'1', b';', b'\t', 0x1b, 0x1f, 0x7f, 0xef, 0xbf, 0xbd, 0x80, 0x20,
+            0x00, 0xff, b']', 0x07, b'\\',
+        ];
+        proptest::collection::vec(proptest::sample::select(bytes), 0..64)
+    }
+
     proptest::proptest! {
+        #[test]
+        fn plain_runs_stop_at_the_first_byte_that_needs_a_look(bytes in special_bytes()) {
+            let expected = bytes.iter().position(|b| needs_look(*b)).unwrap_or(bytes.len());
+            proptest::prop_assert_eq!(plain_run(&bytes), expected);
+        }
+
+        #[test]
+        fn segments_keep_what_the_byte_loop_keeps(bytes in special_bytes()) {
+            let mut v = bytes.clone();
+            let n = strip_segment(&mut v, 0, bytes.len());
+            proptest::prop_assert_eq!(&v[..n], &reference_segment(&bytes)[..]);
+        }
+
         #[test]
         fn never_grows_and_never_panics(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..512)) {
             let mut v = bytes.clone();

@@ -8,22 +8,33 @@
 //! says which step failed as far as the framing tells.
 //!
 //! ```text
-//! Read ──► reader (buffer, lines) ──► clean (CR, ANSI) ──► frame (wrappers, steps) ──► Sink
+//! Read ──► reader (buffer, lines) ──► framing: prefix (wrappers) ──► clean (CR, ANSI)
+//!          ──► legacy / buildkit / ci (steps, verdicts; step_table) ──► Sink
+//!          ... end of input ──► resolve (failing step, builder, verdict) ──► LogSummary
 //! ```
 //!
 //! Consumers implement [`Sink`] and get [`Batch`]es of lines; see `reader` for why.
 
 pub mod clean;
-pub mod frame;
+pub mod framing;
 pub mod input;
+mod parallel;
+pub mod prefix;
+pub mod prompt;
 mod reader;
+mod resolve;
+mod step_table;
 pub mod steps;
 
 use serde::Serialize;
 
-pub use frame::Wrapper;
-pub use input::{InputError, open_input};
-pub use reader::{Batch, LineRec, NullSink, Sink, read_log};
+pub use input::{InputError, open_input, open_input_with};
+pub use parallel::{POOL_LIMIT, ParallelSink, read_log_parallel};
+pub use prefix::Wrapper;
+pub use reader::{
+    Batch, CarriedLines, LineFlags, LineRec, NullSink, ReaderOptions, Sink, read_log, read_log_with,
+};
+pub use step_table::{MAX_STEPS, StepEvent};
 pub use steps::{Step, StepId, StepOrigin, StepStatus};
 
 /// The builder whose framing the log shows.
@@ -93,7 +104,7 @@ pub struct LogSummary {
 
 impl LogSummary {
     pub fn step(&self, id: StepId) -> Option<&Step> {
-        id.get().and_then(|i| self.steps.get(i))
+        self.steps.get(id.index())
     }
 
     /// The format name used in output: the capturing system when it frames the build itself

@@ -1,17 +1,33 @@
 //! Steps of a build: what ran, where in the log, and how it ended.
 
+use std::num::NonZeroU32;
+
 use serde::Serialize;
 
-/// Index of a step in [`crate::LogSummary::steps`]; [`StepId::NONE`] for lines outside steps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(transparent)]
-pub struct StepId(pub u32);
+/// Index of a step in [`crate::LogSummary::steps`]. Lines outside any step have no step:
+/// `Option<StepId>` is the one way to say so (it is as small as a `u32`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StepId(NonZeroU32);
 
 impl StepId {
-    pub const NONE: StepId = StepId(u32::MAX);
+    /// The id of `steps[index]`; `None` past `u32::MAX - 1` steps.
+    pub fn from_index(index: usize) -> Option<StepId> {
+        u32::try_from(index)
+            .ok()
+            .and_then(|i| i.checked_add(1))
+            .and_then(NonZeroU32::new)
+            .map(StepId)
+    }
 
-    pub fn get(self) -> Option<usize> {
-        (self != Self::NONE).then_some(self.0 as usize)
+    /// Position in [`crate::LogSummary::steps`].
+    pub fn index(self) -> usize {
+        (self.0.get() - 1) as usize
+    }
+}
+
+impl Serialize for StepId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(self.index() as u64)
     }
 }
 
@@ -78,8 +94,9 @@ pub struct Step {
 /// Commands longer than this are cut (at a character boundary) when stored.
 pub const MAX_COMMAND: usize = 4096;
 
-pub(crate) fn lossy_truncated(bytes: &[u8]) -> String {
-    crate::clean::lossy_prefix(bytes, MAX_COMMAND).0
+/// A command or label as stored in a [`Step`].
+pub(crate) fn step_text(bytes: &[u8]) -> String {
+    crate::clean::lossy_text(bytes, MAX_COMMAND, crate::clean::Cut::Silent)
 }
 
 /// Normalises a command for comparison between a step header and a failure line:
@@ -112,8 +129,16 @@ mod tests {
     #[test]
     fn truncation_keeps_char_boundaries() {
         let s = "é".repeat(MAX_COMMAND);
-        let t = lossy_truncated(s.as_bytes());
+        let t = step_text(s.as_bytes());
         assert!(t.len() <= MAX_COMMAND);
         assert!(!t.ends_with('\u{fffd}'));
+    }
+
+    #[test]
+    fn step_ids_round_trip_and_fit_a_u32() {
+        assert_eq!(StepId::from_index(0).map(StepId::index), Some(0));
+        assert_eq!(StepId::from_index(41).map(StepId::index), Some(41));
+        assert!(StepId::from_index(u32::MAX as usize).is_none());
+        assert_eq!(std::mem::size_of::<Option<StepId>>(), 4);
     }
 }

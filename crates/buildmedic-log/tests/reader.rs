@@ -1,13 +1,13 @@
 //! The reader on small logs of every framing, and on hostile bytes.
 
 use buildmedic_log::{
-    Batch, BuildVerdict, Builder, LineRec, LogSummary, Sink, Step, StepOrigin, StepStatus, Wrapper,
-    read_log,
+    Batch, BuildVerdict, Builder, LineFlags, LogSummary, ReaderOptions, Sink, Step, StepOrigin,
+    StepStatus, Wrapper, read_log, read_log_with,
 };
 
 #[derive(Default)]
 struct Collect {
-    lines: Vec<(u64, String, Option<u32>, u8)>,
+    lines: Vec<(u64, String, Option<u32>, LineFlags)>,
 }
 
 impl Sink for Collect {
@@ -16,7 +16,7 @@ impl Sink for Collect {
             self.lines.push((
                 l.number,
                 String::from_utf8_lossy(batch.text(l)).into_owned(),
-                l.step.get().map(|s| s as u32),
+                l.step.map(|s| s.index() as u32),
                 l.flags,
             ));
         }
@@ -27,6 +27,25 @@ fn read(log: &[u8]) -> (LogSummary, Collect) {
     let mut sink = Collect::default();
     let summary = read_log(log, &mut sink).expect("in-memory reads do not fail");
     (summary, sink)
+}
+
+fn read_in(log: &[u8], buffer_size: usize) -> (LogSummary, Collect) {
+    let mut sink = Collect::default();
+    let options = ReaderOptions {
+        buffer_size,
+        ..ReaderOptions::default()
+    };
+    let summary = read_log_with(log, &mut sink, &options).expect("in-memory reads do not fail");
+    (summary, sink)
+}
+
+/// The cleaned text of line `n`.
+fn text_of(c: &Collect, n: u64) -> &str {
+    &c.lines
+        .iter()
+        .find(|l| l.0 == n)
+        .expect("the line exists")
+        .1
 }
 
 fn failing(summary: &LogSummary) -> &Step {
@@ -102,7 +121,7 @@ ERROR: failed to solve: process \"/bin/sh -c pip install -r requirements.txt\" d
     let frame_line = c.lines.iter().find(|l| l.1.contains(">>> RUN")).unwrap();
     assert_eq!(frame_line.2, l.2);
     let repeat = c.lines.iter().find(|l| l.0 == 12).unwrap();
-    assert!(repeat.3 & LineRec::SUMMARY != 0);
+    assert!(repeat.3.contains(LineFlags::SUMMARY));
 }
 
 #[test]
@@ -123,10 +142,7 @@ executor failed running [/bin/sh -c conda env create -f environment.yml]: exit c
     assert_eq!(f.exit_code, Some(1));
     let pkg = c.lines.iter().find(|l| l.1.contains("tensorflow")).unwrap();
     assert_eq!(pkg.1, "  - tensorflow=9.99");
-    assert_eq!(
-        pkg.2.map(|i| i as usize),
-        s.failing_step.and_then(|i| i.get())
-    );
+    assert_eq!(pkg.2.map(|i| i as usize), s.failing_step.map(|i| i.index()));
     // tty steps keep their command (the redraws mark steps done before they fail).
     let cached = s
         .steps
@@ -262,7 +278,7 @@ fn huge_line_without_newline_is_kept_in_segments() {
     assert_eq!(s.lines, 3);
     let segs: Vec<_> = c.lines.iter().filter(|l| l.0 == 2).collect();
     assert!(segs.len() >= 3, "long line is split into segments");
-    assert!(segs[1..].iter().all(|l| l.3 & LineRec::CONTINUED != 0));
+    assert!(segs[1..].iter().all(|l| l.3.contains(LineFlags::CONTINUED)));
     assert!(segs.last().unwrap().1.ends_with(" TAIL"));
     let total: usize = segs.iter().map(|l| l.1.len()).sum();
     assert_eq!(total, (3 << 20) + 5);
@@ -284,9 +300,142 @@ fn huge_progress_bar_keeps_its_final_state_and_prefix() {
     assert_eq!(bar[0].2, Some(0));
 }
 
+#[test]
+fn logrus_lines_show_their_message() {
+    let log = br#"Getting image source signatures
+time="2024-03-01T10:00:00Z" level=fatal msg="Error: initializing source docker://nosuch/image:1: reading manifest 1 in docker.io/nosuch/image: manifest unknown"
+time="2024-03-01T10:00:01Z" level=error msg="Handler for POST /v1.41/build returned error: \"unauthorized: authentication required\"" error="exit status 1"
+level=info msg=done
+"#;
+    let (_, c) = read(log);
+    assert_eq!(
+        text_of(&c, 2),
+        "Error: initializing source docker://nosuch/image:1: reading manifest 1 in docker.io/nosuch/image: manifest unknown"
+    );
+    assert_eq!(
+        text_of(&c, 3),
+        r#"Handler for POST /v1.41/build returned error: "unauthorized: authentication required" error="exit status 1""#
+    );
+    assert_eq!(text_of(&c, 4), "done");
+    assert_eq!(c.lines.len(), 4);
+}
+
+#[test]
+fn kaniko_levels_are_stripped() {
+    let log = b"INFO[0000] Retrieving image manifest python:3.11\n\
+ERRO[0003] error building image: error building stage: failed to execute command: waiting for process to exit: exit status 1\n";
+    let (_, c) = read(log);
+    assert_eq!(text_of(&c, 1), "Retrieving image manifest python:3.11");
+    assert!(text_of(&c, 2).starts_with("error building image: error building stage"));
+}
+
+#[test]
+fn bare_buildkit_times_in_the_summary_block() {
+    let log = b"#8 [3/7] RUN pip install -r requirements.txt\n\
+#8 0.512 Collecting widgetlib==7.7.7\n\
+#8 ERROR: process \"/bin/sh -c pip install -r requirements.txt\" did not complete successfully: exit code: 1\n\
+------\n > [3/7] RUN pip install -r requirements.txt:\n\
+0.512 Collecting widgetlib==7.7.7\n\
+12.34 ERROR: No matching distribution found for widgetlib==7.7.7\n\
+------\n";
+    let (s, c) = read(log);
+    let e = c.lines.iter().find(|l| l.0 == 7).unwrap();
+    assert_eq!(
+        e.1,
+        "ERROR: No matching distribution found for widgetlib==7.7.7"
+    );
+    assert_eq!(e.2.map(|i| i as usize), s.failing_step.map(|i| i.index()));
+    assert!(e.3.contains(LineFlags::SUMMARY));
+}
+
+#[test]
+fn pasted_markdown_is_unwrapped() {
+    let log = b"> ERROR: No matching distribution found for widgetlib==7.7.7\n\
+> > E: Unable to locate package libwidget-dev\n\
+**ERROR:** Could not find a version that satisfies the requirement widgetlib\n\
+`PackagesNotFoundError: The following packages are not available from current channels:`\n\
+> [2/4] RUN pip install x:\n\
+**kwargs are fine\n";
+    let (s, c) = read(log);
+    assert_eq!(
+        text_of(&c, 1),
+        "ERROR: No matching distribution found for widgetlib==7.7.7"
+    );
+    assert_eq!(text_of(&c, 2), "E: Unable to locate package libwidget-dev");
+    assert_eq!(
+        text_of(&c, 3),
+        "ERROR: Could not find a version that satisfies the requirement widgetlib"
+    );
+    assert_eq!(
+        text_of(&c, 4),
+        "PackagesNotFoundError: The following packages are not available from current channels:"
+    );
+    // BuildKit's summary header at column 0 is framing, not a quote.
+    assert_eq!(c.lines[4].3, LineFlags::FRAMING | LineFlags::SUMMARY);
+    assert!(s.steps.iter().any(|st| st.command == "pip install x"));
+    assert_eq!(text_of(&c, 6), "**kwargs are fine");
+}
+
+#[test]
+fn ci_timestamps_and_annotations() {
+    let log = b"2024-01-01T10:00:00.0000000Z ##[error]No space left on device\n\
+2024-01-01T10:00:01.1234567Z ##[section]Starting: Build\n\
+::error file=Dockerfile,line=3::unknown instruction: RUNN\n\
+2024-01-15T10:00:00.123456Z 00O $ docker build -t app .\n\
+2024-01-15T10:00:01.123456Z 01E+ manifest unknown\n\
+2024-01-01T10:00:03.0000000Z ##[error]Process completed with exit code 1.\n";
+    let (s, c) = read(log);
+    assert_eq!(text_of(&c, 1), "No space left on device");
+    assert_eq!(text_of(&c, 2), "##[section]Starting: Build");
+    assert_eq!(text_of(&c, 3), "unknown instruction: RUNN");
+    assert_eq!(text_of(&c, 4), "$ docker build -t app .");
+    assert!(c.lines[3].3.contains(LineFlags::PROMPT));
+    assert_eq!(text_of(&c, 5), "manifest unknown");
+    assert!(s.wrappers.contains(&Wrapper::Gitlab));
+    assert!(s.wrappers.contains(&Wrapper::GithubActions));
+    assert_eq!(s.verdict, BuildVerdict::Failed);
+    assert_eq!(s.failures.len(), 1);
+    assert_eq!(s.failures[0].line, 6);
+}
+
 mod properties {
     use super::*;
     use proptest::prelude::*;
+
+    type Seen = (Vec<(u64, String, Option<u32>, LineFlags)>, String);
+
+    /// What a reader sink sees of a log, comparable across buffer sizes.
+    fn seen(log: &[u8], buffer_size: usize) -> Seen {
+        let (s, c) = read_in(log, buffer_size);
+        let framing = format!(
+            "{:?}",
+            (s.steps, s.failing_step, s.verdict, s.builder, s.failures)
+        );
+        (c.lines, framing)
+    }
+
+    /// Lines shorter than the smallest buffer: batch boundaries fall between lines.
+    const SHORT_PIECES: &[&str] = &[
+        "Step 3/9 : RUN x\n",
+        " ---> 0123456789ab\n",
+        "#5 [2/4] RUN y\n",
+        "#5 1.2 out\n",
+        "#5 DONE 0.1s\n",
+        "#5 ERROR: exit code: 1\n",
+        "#6 CACHED\n",
+        " => ERROR [2/4] RUN y\n",
+        "------\n",
+        " > [2/4] RUN y:\n",
+        "12.34 ERROR: boom\n",
+        "Dockerfile:12\n",
+        "--------------------\n",
+        "> quoted\n",
+        "ERRO[0001] kaniko\n",
+        "level=error msg=\"m\"\n",
+        "\r\x1b[2Kbar 50%\r\n",
+        "Successfully built 0123456789ab\n",
+        "\n",
+    ];
 
     fn lines_of(bytes: &[u8]) -> u64 {
         let n = bytes.iter().filter(|b| **b == b'\n').count() as u64;
@@ -304,6 +453,31 @@ mod properties {
             let numbers: Vec<u64> = c.lines.iter().map(|l| l.0).collect();
             let expected: Vec<u64> = (1..=s.lines).collect();
             prop_assert_eq!(numbers, expected);
+        }
+
+        #[test]
+        fn tiny_buffers_change_nothing(parts in proptest::collection::vec(proptest::sample::select(SHORT_PIECES), 0..80)) {
+            let log = parts.concat();
+            let reference = seen(log.as_bytes(), 1 << 20);
+            for size in [32, 64, 100] {
+                prop_assert_eq!(&seen(log.as_bytes(), size), &reference);
+            }
+        }
+
+        #[test]
+        fn any_bytes_with_tiny_buffers_keep_line_numbers(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            let (s, c) = read_in(&bytes, 64);
+            prop_assert_eq!(s.lines, lines_of(&bytes));
+            prop_assert_eq!(s.bytes, bytes.len() as u64);
+            let mut last = 0;
+            for l in &c.lines {
+                if l.3.contains(LineFlags::CONTINUED) {
+                    prop_assert_eq!(l.0, last);
+                } else {
+                    prop_assert_eq!(l.0, last + 1);
+                }
+                last = l.0;
+            }
         }
 
         #[test]
@@ -364,8 +538,8 @@ fn jenkins_console() {
     assert_eq!(s.verdict, BuildVerdict::Failed);
     assert!(s.wrappers.contains(&Wrapper::Timestamps));
     assert_eq!(c.lines[2].1, "unknown blob");
-    assert!(c.lines[0].3 & LineRec::PROMPT != 0);
-    assert!(c.lines[2].3 & LineRec::PROMPT == 0);
+    assert!(c.lines[0].3.contains(LineFlags::PROMPT));
+    assert!(!c.lines[2].3.contains(LineFlags::PROMPT));
 }
 
 #[test]

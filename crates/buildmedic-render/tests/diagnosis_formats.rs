@@ -214,3 +214,55 @@ fn github() {
     let ok = render(&diagnose(SUCCESS, "ok.log"), Format::Github, false);
     assert!(ok.starts_with("::notice file=ok.log,"), "{ok}");
 }
+
+/// A user rule with a latent-problem (`severity = "warning"`) signature, for the formats of
+/// warnings on a succeeded build and beside a failure.
+const LATENT_RULE: &str = r#"kind = "widget-pin-eaten"
+title = "A version pin was taken by the shell as a redirection"
+summary = "s"
+fix = ["Quote the requirement[? `{package}`?] so the shell passes the comparison to the installer."]
+[[signature]]
+id = "unquoted-comparison"
+pattern = '^\+ widget-install (?P<package>[a-z]+)>=[0-9.]+'
+weight = 0.8
+severity = "warning"
+"#;
+
+const LATENT_OK: &str = "\
+Step 1/2 : FROM debian:bookworm-slim
+ ---> 1a2b3c4d5e6f
+Step 2/2 : RUN set -x; widget-install gadget>=2.0
+ ---> Running in 3c4d5e6f7081
++ widget-install gadget>=2.0
+installed gadget 1.4
+ ---> 4d5e6f708192
+Successfully built 4d5e6f708192
+";
+
+fn latent_engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("latent.toml"), LATENT_RULE).expect("write");
+        let mut kb = buildmedic_kb::KnowledgeBase::builtin().expect("built-ins");
+        kb.load_dir(dir.path()).expect("rule loads");
+        Engine::new(kb).expect("the knowledge base compiles")
+    })
+}
+
+#[test]
+fn warnings_on_a_succeeded_build_in_every_format() {
+    let d = latent_engine().diagnose_bytes(LATENT_OK.as_bytes(), "latent.log");
+    assert_eq!(d.status, buildmedic_engine::Status::Succeeded);
+    assert_eq!(d.findings.len(), 1, "{:?}", d.findings);
+    assert_eq!(d.findings[0].severity, buildmedic_engine::Severity::Warning);
+    insta::assert_snapshot!("text_latent_ok", render(&d, Format::Text, false));
+    insta::assert_snapshot!("markdown_latent_ok", render(&d, Format::Markdown, false));
+    insta::assert_snapshot!("github_latent_ok", render(&d, Format::Github, false));
+    let v: serde_json::Value =
+        serde_json::from_str(&render(&d, Format::Json, false)).expect("JSON");
+    assert_eq!(v["status"], "succeeded");
+    assert_eq!(v["findings"][0]["severity"], "warning");
+    assert_eq!(v["findings"][0]["primary"], false);
+    assert_eq!(v["findings"][0]["entities"]["package"][0], "gadget");
+}

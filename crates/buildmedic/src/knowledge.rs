@@ -32,6 +32,9 @@ pub(crate) enum RulesError {
     #[error("{}: no rule entries found (expected <kind>/kind.toml or *.toml)", .0.display())]
     #[diagnostic(code(buildmedic::rules::empty))]
     Empty(PathBuf),
+    #[error(transparent)]
+    #[diagnostic(code(buildmedic::rules::matcher))]
+    Matcher(#[from] buildmedic_engine::MatcherError),
 }
 
 /// Adds or replaces the entries of rule directory `dir`; returns the kinds it held.
@@ -71,5 +74,5 @@ pub fn knowledge_base(extra: &[PathBuf], no_config: bool) -> miette::Result<Know
 }
 
 pub fn engine(extra: &[PathBuf], no_config: bool) -> miette::Result<Engine> {
-    Ok(Engine::new(knowledge_base(extra, no_config)?))
+    Ok(Engine::new(knowledge_base(extra, no_config)?).map_err(RulesError::from)?)
 }

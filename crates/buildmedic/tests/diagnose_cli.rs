@@ -881,3 +881,60 @@ The command '/bin/sh -c apt-get install -y nosuchpkg' returned a non-zero code: 
         .expect("run");
     assert_eq!(missing.status.code(), Some(2));
 }
+
+// ---------------------------------------------------------------------------------------
+// `rules trace`
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn rules_trace_explains_the_primary() {
+    let sb = Sandbox::new();
+    let example =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/azureml-build.log");
+    let out = sb
+        .cmd()
+        .arg("rules")
+        .arg("trace")
+        .arg(&example)
+        .output()
+        .expect("run buildmedic");
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("failed (the framing has a failure verdict)"),
+        "{text}"
+    );
+    assert!(text.contains("primary: `incompatible-python`"), "{text}");
+    assert!(
+        text.contains("suppressed: explained by incompatible-python"),
+        "{text}"
+    );
+    assert!(text.contains("0.90 = 0.9 × 1 × 1"), "{text}");
+    // The example's password never reaches the trace.
+    assert!(
+        !text.contains("hunter2") && !text.contains("s3cr3t"),
+        "{text}"
+    );
+    let out = sb
+        .cmd()
+        .arg("rules")
+        .arg("trace")
+        .arg("--format")
+        .arg("json")
+        .arg(&example)
+        .output()
+        .expect("run buildmedic");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["schema"], "buildmedic.trace/v1");
+    assert_eq!(v["primary"], "incompatible-python");
+    let matches = v["trace"]["matches"].as_array().expect("matches");
+    assert!(matches.iter().any(
+        |m| m["signature"] == "incompatible-python/pip-ignored-versions"
+            && m["score"]["weight"].as_f64().is_some()
+    ));
+    // A missing log is an input error.
+    sb.cmd()
+        .args(["rules", "trace", "no-such.log"])
+        .assert()
+        .code(2);
+}

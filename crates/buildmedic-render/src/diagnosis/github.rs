@@ -5,13 +5,13 @@ use crate::github_command::{escape_data, escape_property};
 use buildmedic_engine::{Diagnosis, Status};
 
 pub fn github(d: &Diagnosis) -> String {
+    let mut out = String::new();
     if d.status == Status::Succeeded {
-        return format!(
+        out.push_str(&format!(
             "::notice file={},title=buildmedic::The build succeeded\n",
             escape_property(&d.source)
-        );
+        ));
     }
-    let mut out = String::new();
     for f in &d.findings {
         let level = if f.primary { "error" } else { "warning" };
         let line = f

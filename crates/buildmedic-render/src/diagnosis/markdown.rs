@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use buildmedic_engine::{Diagnosis, Status};
+use buildmedic_engine::{Diagnosis, Severity, Status};
 
 /// Code spans cannot contain their own delimiter; pick a fence longer than any run inside.
 fn code(s: &str) -> String {
@@ -33,6 +33,7 @@ pub fn markdown(d: &Diagnosis) -> String {
             "### ✅ buildmedic: {} — the build succeeded\n",
             code(&d.source)
         );
+        latent(&mut out, d);
         return out;
     }
     let Some(p) = d.primary() else {
@@ -104,7 +105,7 @@ pub fn markdown(d: &Diagnosis) -> String {
     let others: Vec<String> = d
         .findings
         .iter()
-        .filter(|f| !f.primary)
+        .filter(|f| !f.primary && f.severity == Severity::Error)
         .map(|f| format!("{} ({:.2})", code(&f.kind), f.confidence))
         .collect();
     if !others.is_empty() {
@@ -122,5 +123,35 @@ pub fn markdown(d: &Diagnosis) -> String {
         let refs: Vec<String> = p.references.iter().map(|r| format!("<{r}>")).collect();
         let _ = writeln!(out, "References: {}\n", refs.join(" · "));
     }
+    latent(&mut out, d);
     out
+}
+
+/// Latent problems (warning findings): one bullet each, with the first evidence line and
+/// the first fix step.
+fn latent(out: &mut String, d: &Diagnosis) {
+    let warnings: Vec<&buildmedic_engine::Finding> = d
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Warning)
+        .collect();
+    if warnings.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "**⚠️ Latent problems**\n");
+    for f in warnings {
+        let at = f
+            .lines
+            .first()
+            .map(|l| format!(" (line {l})"))
+            .unwrap_or_default();
+        let _ = writeln!(out, "- {} — {}{at}", code(&f.kind), f.title);
+        if let Some(e) = f.evidence.first() {
+            let _ = writeln!(out, "  {}", code(e));
+        }
+        if let Some(s) = f.steps.first() {
+            let _ = writeln!(out, "  {s}");
+        }
+    }
+    out.push('\n');
 }

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use anstyle::{AnsiColor, Style};
-use buildmedic_engine::{Diagnosis, Status};
+use buildmedic_engine::{Diagnosis, Finding, Severity, Status};
 
 struct Paint {
     on: bool,
@@ -39,6 +39,13 @@ pub fn text(d: &Diagnosis, color: bool) -> String {
             d.stats.lines,
             d.stats.steps
         );
+        for f in d
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Warning)
+        {
+            latent(&mut out, &p, d, f);
+        }
         return out;
     }
     let Some(f) = d.primary() else {
@@ -105,7 +112,11 @@ pub fn text(d: &Diagnosis, color: bool) -> String {
     for s in &f.steps {
         let _ = writeln!(out, "{}: {s}", p.paint(HELP, "help"));
     }
-    for other in d.findings.iter().filter(|x| !x.primary) {
+    for other in d
+        .findings
+        .iter()
+        .filter(|x| !x.primary && x.severity == Severity::Error)
+    {
         let line = other
             .lines
             .first()
@@ -127,5 +138,39 @@ pub fn text(d: &Diagnosis, color: bool) -> String {
             p.paint(DIM, &format!("note: {} suppressed: {}", s.kind, s.reason))
         );
     }
+    for f in d
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Warning)
+    {
+        latent(&mut out, &p, d, f);
+    }
     out
+}
+
+/// A latent problem: a headline, its evidence lines and the fix steps.
+fn latent(out: &mut String, p: &Paint, d: &Diagnosis, f: &Finding) {
+    let _ = writeln!(
+        out,
+        "{}{} {}",
+        p.paint(WARN, &format!("warning[{}]", f.kind)),
+        p.paint(BOLD, ":"),
+        p.paint(BOLD, &f.title)
+    );
+    let width = f
+        .lines
+        .iter()
+        .max()
+        .map_or(1, |l| l.to_string().len())
+        .max(2);
+    let pad = " ".repeat(width);
+    if let Some(l) = f.lines.first() {
+        let _ = writeln!(out, "{pad}{} {}:{l}", p.paint(GUTTER, "-->"), d.source);
+    }
+    for (l, e) in f.lines.iter().zip(&f.evidence) {
+        let _ = writeln!(out, "{} {e}", p.paint(GUTTER, &format!("{l:>width$} |")));
+    }
+    for s in &f.steps {
+        let _ = writeln!(out, "{}: {s}", p.paint(HELP, "help"));
+    }
 }

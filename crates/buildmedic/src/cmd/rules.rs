@@ -23,6 +23,12 @@ enum CoverageFormat {
     Json,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum TraceFormat {
+    Text,
+    Json,
+}
+
 #[derive(Debug, clap::Subcommand)]
 enum RulesCommand {
     /// Run fixtures and signature examples: of the rule directories given, or of the
@@ -34,6 +40,21 @@ enum RulesCommand {
         /// Print passing fixtures too.
         #[arg(long, short)]
         verbose: bool,
+    },
+    /// Show why `diagnose` concludes what it does on a log: every signature match with its
+    /// line and score (weight × location × context), the gate that dropped it, each kind's
+    /// outcome, and why the status and the primary came out as they did.
+    Trace {
+        /// A build log (plain or gzip) or `-` for stdin.
+        log: PathBuf,
+        /// Add or override knowledge-base entries from a rule directory (repeatable).
+        #[arg(long = "rules", value_name = "DIR")]
+        rules: Vec<PathBuf>,
+        /// Ignore buildmedic.toml files and the user rule directory.
+        #[arg(long)]
+        no_config: bool,
+        #[arg(long, value_enum, default_value = "text")]
+        format: TraceFormat,
     },
     /// List the messages the knowledge base recognises, per emitting tool and kind.
     Coverage {
@@ -48,6 +69,25 @@ enum RulesCommand {
 pub fn run(args: Args) -> miette::Result<ExitCode> {
     match args.command {
         RulesCommand::Test { dirs, verbose } => test(&dirs, verbose),
+        RulesCommand::Trace {
+            log,
+            rules,
+            no_config,
+            format,
+        } => {
+            let engine = crate::knowledge::engine(&rules, no_config)?;
+            let source = log.to_string_lossy().into_owned();
+            let input = buildmedic_log::open_input(&log).map_err(|e| miette::miette!("{e}"))?;
+            let (d, t) = engine
+                .trace(input, &source)
+                .map_err(|e| miette::miette!("{source}: read failed: {e}"))?;
+            let text = match format {
+                TraceFormat::Text => buildmedic_render::trace::text(&d, &t),
+                TraceFormat::Json => buildmedic_render::trace::json(&d, &t) + "\n",
+            };
+            crate::output::emit(&text);
+            Ok(ExitCode::SUCCESS)
+        }
         RulesCommand::Coverage { rules, format } => {
             let mut kb = KnowledgeBase::builtin().map_err(RulesError::from)?;
             for d in &rules {
@@ -75,7 +115,7 @@ fn test(dirs: &[PathBuf], verbose: bool) -> miette::Result<ExitCode> {
         tested.extend(kinds);
     }
     kb.compile_all().map_err(RulesError::from)?;
-    let engine = Engine::new(kb);
+    let engine = Engine::new(kb).map_err(RulesError::from)?;
     let kb = engine.knowledge_base();
     let entries: Vec<_> = if dirs.is_empty() {
         kb.entries().collect()
@@ -123,8 +163,8 @@ fn test(dirs: &[PathBuf], verbose: bool) -> miette::Result<ExitCode> {
         let anchors: Vec<String> = engine
             .matcher()
             .anchor_literals()
-            .iter()
-            .map(|a| format!("{:?}", String::from_utf8_lossy(a)))
+            .into_iter()
+            .map(|a| format!("{:?}", String::from_utf8_lossy(&a)))
             .collect();
         crate::output::outln!(
             "prefilter anchors ({} passes): {}",

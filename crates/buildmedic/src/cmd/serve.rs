@@ -86,7 +86,7 @@ fn parse_size(s: &str) -> Result<u64, String> {
 }
 
 pub fn run(args: Args) -> miette::Result<ExitCode> {
-    let engine = crate::rules::engine(&args.rules, args.no_config)?;
+    let engine = crate::knowledge::engine(&args.rules, args.no_config)?;
     let token = args
         .token
         .or_else(|| std::env::var(TOKEN_ENV).ok())

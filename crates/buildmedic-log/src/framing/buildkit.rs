@@ -1,0 +1,290 @@
+//! BuildKit: plain progress (`#8 [3/7] RUN …`, `#8 0.512 output`, `#8 DONE 1.2s`,
+//! `#8 ERROR: …`), tty progress (` => ERROR [3/7] RUN …  1.2s`), the error summary block
+//! (`------` / ` > [3/7] RUN …:` / repeated output / `------`), `Dockerfile:12` code frames and
+//! the build-level verdicts (`ERROR: failed to solve: …`).
+
+use super::header::{self, Header};
+use super::{CodeFrame, Framed, Framer, SummaryBlock, verdict};
+use crate::reader::LineFlags;
+use crate::steps::{StepId, StepOrigin, StepStatus, step_text};
+
+impl Framer {
+    /// A `#N` line (`elapsed`: it had a `1.234 ` time, so it is the step's output).
+    pub(super) fn buildkit_line(
+        &mut self,
+        id: u32,
+        c: &[u8],
+        elapsed: bool,
+        flags: &mut LineFlags,
+    ) -> Option<StepId> {
+        // `#0 building with "default" instance using docker driver`: buildx's preamble, not a
+        // step (it never ends, and would pass for the last unfinished step).
+        if id == 0 && c.starts_with(b"building with ") {
+            *flags |= LineFlags::FRAMING;
+            return None;
+        }
+        let known = self.steps.buildkit(id);
+        // A vertex id printed again after its step ended belongs to a new build in the same
+        // log (CI jobs often run several): start a new step rather than revive the old one.
+        let reused = known
+            .is_some_and(|s| self.steps.status(s).succeeded() && (elapsed || !is_status_line(c)));
+        if let Some(step) = known.filter(|_| !reused) {
+            return self.buildkit_status(Some(step), c, elapsed, flags);
+        }
+        // Output lines (with an elapsed time) of a step whose header was not seen (a cut
+        // log, a reused id) give the step no description.
+        let header = if elapsed {
+            NO_HEADER
+        } else {
+            *flags |= LineFlags::FRAMING;
+            header::bracket_header(c, 0).unwrap_or(Header {
+                command: (0, c.trim_ascii_end().len()),
+                ..NO_HEADER
+            })
+        };
+        let step = self
+            .steps
+            .add(StepOrigin::Buildkit, c, &header, Some(id), self.line_no);
+        self.steps.set_buildkit(id, step);
+        if let Some(s) = step
+            && header.label.is_some()
+        {
+            self.steps
+                .add_label(label_key(c, &header, header.command.1), s);
+        }
+        if header.command == (0, 0) {
+            // Not a header: the line is the step's first output and may be a status.
+            return self.buildkit_status(step, c, elapsed, flags);
+        }
+        step
+    }
+
+    fn buildkit_status(
+        &mut self,
+        step: Option<StepId>,
+        c: &[u8],
+        elapsed: bool,
+        flags: &mut LineFlags,
+    ) -> Option<StepId> {
+        if self.error_block == SummaryBlock::Inside(step) {
+            *flags |= LineFlags::SUMMARY;
+        }
+        let Some(id) = step.filter(|_| !elapsed) else {
+            return step;
+        };
+        let status = self.steps.status(id);
+        if c.starts_with(b"DONE") {
+            *flags |= LineFlags::FRAMING;
+            if status != StepStatus::Failed {
+                self.steps.set_status(id, StepStatus::Done);
+            }
+        } else if c.starts_with(b"CACHED") {
+            *flags |= LineFlags::FRAMING;
+            self.steps.set_status(id, StepStatus::Cached);
+        } else if c.starts_with(b"CANCELED") {
+            *flags |= LineFlags::FRAMING;
+            if status != StepStatus::Failed {
+                self.steps.set_status(id, StepStatus::Canceled);
+            }
+        } else if c.starts_with(b"ERROR") {
+            *flags |= LineFlags::FRAMING;
+            let line = self.line_no;
+            self.steps.set_status(id, StepStatus::Failed);
+            let st = self.steps.get_mut(id);
+            if st.command.is_empty()
+                && let Some((a, b)) = verdict::failed_command(c)
+            {
+                st.command = step_text(&c[a..b]);
+                st.instruction.get_or_insert_with(|| "RUN".to_string());
+            }
+            st.exit_code = st.exit_code.or_else(|| verdict::exit_code(c));
+            st.failed_at.get_or_insert(line);
+            self.last_error_step = Some(id);
+        }
+        step
+    }
+
+    /// Lines starting with a space, `=` or `>`: legacy ` ---> …`, tty ` => …` progress and
+    /// the summary header ` > [3/7] RUN …:`.
+    pub(super) fn indented_line(&mut self, c: &[u8], flags: &mut LineFlags) -> Framed {
+        let t = c.trim_ascii_start();
+        if let Some(rest) = t.strip_prefix(b"---> ") {
+            self.legacy_arrow(rest, flags);
+        } else if let Some(rest) = t.strip_prefix(b"=> ") {
+            *flags |= LineFlags::FRAMING;
+            self.builder_buildkit = true;
+            return Framed::Step(self.tty_progress(rest));
+        } else if t.starts_with(b"> [") && t.trim_ascii_end().ends_with(b":") {
+            // Terminals pad the line: the colon may be followed by spaces.
+            let t = t.trim_ascii_end();
+            *flags |= LineFlags::FRAMING | LineFlags::SUMMARY;
+            self.builder_buildkit = true;
+            let id = self.summary_header(&t[2..t.len() - 1]);
+            self.error_block = SummaryBlock::Inside(id);
+            self.last_error_step = id;
+            return Framed::Step(id);
+        }
+        Framed::Continue
+    }
+
+    /// ` => [3/7] RUN …  1.2s`, ` => ERROR [3/7] …`, ` => CACHED [2/7] …`.
+    fn tty_progress(&mut self, t: &[u8]) -> Option<StepId> {
+        let (status, rest) = if let Some(r) = t.strip_prefix(b"ERROR ") {
+            (StepStatus::Failed, r)
+        } else if let Some(r) = t.strip_prefix(b"CACHED ") {
+            (StepStatus::Cached, r)
+        } else if let Some(r) = t.strip_prefix(b"CANCELED ") {
+            (StepStatus::Canceled, r)
+        } else {
+            (StepStatus::Done, t)
+        };
+        let h = header::bracket_header(rest, 0)?;
+        let cmd_end = strip_duration(rest, h.command.0, h.command.1);
+        let label = label_key(rest, &h, cmd_end);
+        let id = match self.steps.label(&label) {
+            Some(id) => id,
+            None => {
+                let h = Header {
+                    command: (h.command.0, cmd_end),
+                    ..h
+                };
+                let id = self
+                    .steps
+                    .add(StepOrigin::BuildkitTty, rest, &h, None, self.line_no)?;
+                self.steps.add_label(label, id);
+                id
+            }
+        };
+        match status {
+            StepStatus::Failed => {
+                let line = self.line_no;
+                self.steps.set_status(id, StepStatus::Failed);
+                self.steps.get_mut(id).failed_at.get_or_insert(line);
+                self.last_error_step = Some(id);
+            }
+            _ if self.steps.status(id) == StepStatus::Failed => {}
+            s => self.steps.set_status(id, s),
+        }
+        Some(id)
+    }
+
+    /// ` > [3/7] RUN pip install x` (without the trailing colon): the failed step's summary.
+    fn summary_header(&mut self, t: &[u8]) -> Option<StepId> {
+        let h = header::bracket_header(t, 0)?;
+        let label = label_key(t, &h, h.command.1);
+        let id = match self.steps.label(&label) {
+            Some(id) => id,
+            None => {
+                let id = self
+                    .steps
+                    .add(StepOrigin::BuildkitTty, t, &h, None, self.line_no)?;
+                self.steps.add_label(label, id);
+                id
+            }
+        };
+        let line = self.line_no;
+        if self.steps.status(id) != StepStatus::Failed {
+            self.steps.set_status(id, StepStatus::Failed);
+            self.steps.get_mut(id).failed_at = Some(line);
+        }
+        let st = self.steps.get_mut(id);
+        if st.command.is_empty() {
+            st.command = step_text(&t[h.command.0..h.command.1]);
+            st.instruction = h
+                .instruction
+                .map(|(a, b)| step_text(&t[a..b]).to_ascii_uppercase());
+        }
+        Some(id)
+    }
+
+    /// `------` and longer dashed rules: the edges of the summary block and of code frames.
+    pub(super) fn dashes(&mut self, c: &[u8], flags: &mut LineFlags) -> Option<StepId> {
+        *flags |= LineFlags::FRAMING;
+        if let SummaryBlock::Inside(id) = self.error_block {
+            if c.len() == 6 {
+                self.error_block = SummaryBlock::Outside;
+            }
+            *flags |= LineFlags::SUMMARY;
+            return id;
+        }
+        if c.len() > 6 {
+            self.code_frame = match self.code_frame {
+                CodeFrame::Header => CodeFrame::Inside,
+                _ => CodeFrame::Outside,
+            };
+            // The code frame around `Dockerfile:12` belongs to the failed step.
+            return self.last_error_step;
+        }
+        None
+    }
+
+    /// Lines starting with `E`, `e` or `f`: BuildKit's build-level verdicts (and ACR's
+    /// `Executing step ID`).
+    pub(super) fn solve_failed(&mut self, c: &[u8], flags: &mut LineFlags) -> Framed {
+        let lower_start = |p: &[u8]| c.len() >= p.len() && c[..p.len()].eq_ignore_ascii_case(p);
+        if lower_start(b"ERROR: failed to solve")
+            || lower_start(b"ERROR: failed to build")
+            || lower_start(b"failed to solve")
+            || lower_start(b"ERROR: executor failed running")
+            || lower_start(b"executor failed running")
+            || lower_start(b"failed to run step ID")
+        {
+            self.builder_buildkit |= !lower_start(b"failed to run step ID");
+            self.failure(c, flags);
+            return Framed::Step(self.last_error_step.or(self.current_legacy));
+        }
+        if c.starts_with(b"Executing step ID: ") {
+            self.acr_step(flags);
+        }
+        Framed::Continue
+    }
+}
+
+const NO_HEADER: Header = Header {
+    label: None,
+    instruction: None,
+    command: (0, 0),
+    index: None,
+};
+
+/// `DONE 1.2s`, `CACHED`, `CANCELED`, `ERROR: ...`: lines BuildKit prints about a vertex
+/// after its output.
+fn is_status_line(c: &[u8]) -> bool {
+    c.starts_with(b"DONE")
+        || c.starts_with(b"CACHED")
+        || c.starts_with(b"CANCELED")
+        || c.starts_with(b"ERROR")
+}
+
+/// How tty lines refer to a step: `[3/7]` is unique; `[internal]` is shared by several
+/// steps, so those are told apart by their description too. Descriptions can be cut short
+/// by the terminal width, so only their start is used.
+fn label_key(c: &[u8], h: &Header, cmd_end: usize) -> Vec<u8> {
+    let Some((a, b)) = h.label else {
+        return Vec::new();
+    };
+    let mut key = c[a..b].to_vec();
+    if h.index.is_none() {
+        let cmd = &c[h.command.0..cmd_end.max(h.command.0)];
+        key.push(b' ');
+        key.extend_from_slice(&cmd[..cmd.len().min(24)]);
+    }
+    key
+}
+
+/// Drops a trailing BuildKit duration column (`   12.3s`) from a tty progress line.
+fn strip_duration(c: &[u8], start: usize, end: usize) -> usize {
+    let s = &c[start..end];
+    if let Some(sp) = s.iter().rposition(|b| *b == b' ') {
+        let tail = &s[sp + 1..];
+        if tail.len() >= 2
+            && tail.ends_with(b"s")
+            && tail[..tail.len() - 1]
+                .iter()
+                .all(|b| b.is_ascii_digit() || *b == b'.')
+        {
+            return start + s[..sp].trim_ascii_end().len();
+        }
+    }
+    end
+}

@@ -1,0 +1,106 @@
+//! docker's legacy builder: `Step 3/12 : RUN …`, ` ---> Running in …`, ` ---> 1a2b3c4d5e6f`,
+//! `Removing intermediate container …`, `The command '…' returned a non-zero code: N`,
+//! `Successfully built …`.
+
+use super::{Framed, Framer, SummaryBlock, header, verdict};
+use crate::reader::LineFlags;
+use crate::steps::{StepOrigin, StepStatus};
+
+impl Framer {
+    /// Lines starting with `S`: step headers and the legacy builder's success lines.
+    pub(super) fn legacy_s_line(&mut self, c: &[u8], flags: &mut LineFlags) -> Framed {
+        if c.starts_with(b"Step ") {
+            if let Some(h) = header::legacy_step(c) {
+                *flags |= LineFlags::FRAMING;
+                self.builder_legacy = true;
+                self.finish_legacy_step();
+                let id = self
+                    .steps
+                    .add(StepOrigin::Legacy, c, &h, None, self.line_no);
+                self.current_legacy = id;
+                self.error_block = SummaryBlock::Outside;
+                return Framed::Step(id);
+            }
+        } else if (c.starts_with(b"Successfully built ") && is_image_id(&c[19..]))
+            // pip also prints `Successfully built numpy`: docker's line names an image id.
+            || c.starts_with(b"Successfully tagged ")
+        {
+            *flags |= LineFlags::FRAMING;
+            self.finish_legacy_step();
+            self.current_legacy = None;
+            self.success();
+        } else if c.starts_with(b"Sending build context to Docker daemon") {
+            *flags |= LineFlags::FRAMING;
+            self.builder_legacy = true;
+        }
+        Framed::Continue
+    }
+
+    /// ` ---> Using cache`, ` ---> 1a2b3c4d5e6f`: the end of a legacy step.
+    pub(super) fn legacy_arrow(&mut self, rest: &[u8], flags: &mut LineFlags) {
+        *flags |= LineFlags::FRAMING;
+        self.builder_legacy = true;
+        if let Some(id) = self.current_legacy {
+            let status = self.steps.status(id);
+            if rest.starts_with(b"Using cache") {
+                self.steps.set_status(id, StepStatus::Cached);
+            } else if rest.len() >= 12
+                && rest[..12].iter().all(u8::is_ascii_hexdigit)
+                && status == StepStatus::Running
+            {
+                self.steps.set_status(id, StepStatus::Done);
+            }
+        }
+    }
+
+    /// `The command '/bin/sh -c …' returned a non-zero code: N`.
+    pub(super) fn legacy_command_failed(&mut self, c: &[u8], flags: &mut LineFlags) -> Framed {
+        if !(c.starts_with(b"The command ")
+            && verdict::find(c, b"returned a non-zero code").is_some())
+        {
+            return Framed::Continue;
+        }
+        self.builder_legacy = true;
+        self.failure(c, flags);
+        if let Some(id) = self.current_legacy {
+            let line = self.line_no;
+            self.steps.set_status(id, StepStatus::Failed);
+            let st = self.steps.get_mut(id);
+            st.exit_code = st.exit_code.or_else(|| verdict::exit_code(c));
+            st.failed_at.get_or_insert(line);
+        }
+        Framed::Step(self.context_step())
+    }
+
+    /// `Removing intermediate container …`: the step's container is gone, the step ended.
+    pub(super) fn legacy_removing(&mut self, flags: &mut LineFlags) -> Framed {
+        *flags |= LineFlags::FRAMING;
+        self.finish_legacy_step();
+        Framed::Step(self.context_step())
+    }
+
+    /// `COPY failed: …` / `ADD failed: …`: legacy COPY errors have no exit code; the running
+    /// step failed.
+    pub(super) fn legacy_copy_failed(&mut self) {
+        if let Some(id) = self.current_legacy {
+            let line = self.line_no;
+            self.steps.set_status(id, StepStatus::Failed);
+            self.steps.get_mut(id).failed_at.get_or_insert(line);
+        }
+    }
+
+    pub(super) fn finish_legacy_step(&mut self) {
+        if let Some(id) = self.current_legacy
+            && self.steps.status(id) == StepStatus::Running
+        {
+            self.steps.set_status(id, StepStatus::Done);
+        }
+    }
+}
+
+/// A docker image id as the legacy builder prints it (12 or 64 hex digits, maybe `sha256:`).
+fn is_image_id(s: &[u8]) -> bool {
+    let s = s.strip_prefix(b"sha256:").unwrap_or(s);
+    let n = s.iter().take_while(|b| b.is_ascii_hexdigit()).count();
+    n >= 12 && s[n..].iter().all(u8::is_ascii_whitespace)
+}

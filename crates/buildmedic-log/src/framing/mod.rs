@@ -1,0 +1,348 @@
+//! The framer: the state machine that reads a builder's framing line by line.
+//!
+//! For each line it strips the capturer's prefixes ([`crate::prefix`]), cleans what needs
+//! cleaning, decides which step the line belongs to, flags the builder's own lines and
+//! records what the framing says (step headers and statuses, verdicts). One module per
+//! framing:
+//!
+//! - [`legacy`]: docker's legacy builder (`Step 3/12 : …`, ` ---> …`, `The command … returned`);
+//! - [`buildkit`]: BuildKit plain (`#8 …`), tty (` => …`) and the error summary
+//!   (` > [3/7] RUN …:`, `Dockerfile:12` code frames);
+//! - [`ci`]: the verdict lines of CI systems (ACR, GitHub Actions, CodeBuild, Jenkins);
+//! - [`header`] and [`verdict`]: pure parsers of step headers and verdict lines.
+//!
+//! Everything stateful is here; everything in the submodules' free functions is pure.
+
+mod buildkit;
+mod ci;
+pub mod header;
+mod legacy;
+pub mod verdict;
+
+use crate::prefix::{self, Wrapper};
+use crate::reader::{LineFlags, LineRec};
+use crate::step_table::StepTable;
+use crate::steps::{StepId, step_text};
+use crate::{VerdictLine, clean, prompt};
+
+/// Upper bound on recorded verdict lines of each kind.
+const MAX_VERDICTS: usize = 64;
+
+/// BuildKit's error summary block, ` > [3/7] RUN …:` … `------`, which repeats the last
+/// lines of the failed step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum SummaryBlock {
+    #[default]
+    Outside,
+    /// Inside the block of this step (`None` when its header named no step we know).
+    Inside(Option<StepId>),
+}
+
+/// Where a line is relative to a BuildKit `Dockerfile:12` code frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum CodeFrame {
+    #[default]
+    Outside,
+    /// `Dockerfile:12` was seen; the dashed rule that opens the frame comes next.
+    Header,
+    /// Between the dashed rules: Dockerfile lines, not tool output.
+    Inside,
+}
+
+#[derive(Default)]
+pub(crate) struct Framer {
+    pub steps: StepTable,
+    /// Records of the current batch.
+    pub lines: Vec<LineRec>,
+    /// The legacy step whose output is being printed.
+    current_legacy: Option<StepId>,
+    error_block: SummaryBlock,
+    /// After the summary block, `Dockerfile:12` code frames still belong to that step.
+    last_error_step: Option<StepId>,
+    code_frame: CodeFrame,
+    /// [`Wrapper::bit`]s of the capturers seen.
+    pub wrappers: u8,
+    pub builder_legacy: bool,
+    pub builder_buildkit: bool,
+    pub failures: Vec<VerdictLine>,
+    pub successes: Vec<VerdictLine>,
+    /// Number of the line being framed (1-based).
+    pub line_no: u64,
+    /// Step of the last line framed (a continued segment stays in it).
+    last_step: Option<StepId>,
+}
+
+impl Framer {
+    /// Frames one physical line, `buf[start..end]`, cleaning it in place if `special` (it
+    /// holds ESC, CR or NUL). A `continued` segment carries on the line before it.
+    pub fn line(
+        &mut self,
+        buf: &mut [u8],
+        start: usize,
+        end: usize,
+        special: bool,
+        continued: bool,
+    ) -> LineRec {
+        let mut flags = if continued {
+            LineFlags::CONTINUED
+        } else {
+            LineFlags::NONE
+        };
+        let mut s = start;
+        let mut e = end;
+        if special && matches!(buf.get(start), Some(0x1b | b'\r')) {
+            // Escapes before any prefix: clean first, then look for prefixes.
+            e = s + clean::clean_in_place(&mut buf[s..e]);
+        }
+        let mut buildkit = None;
+        let mut elapsed = false;
+        if !continued {
+            s = strip_pasting(buf, s, &mut e);
+            s = self.strip_wrappers(buf, s, e);
+            s = self.strip_tool_prefixes(buf, s, &mut e, &mut flags);
+            if let Some((id, n)) = prefix::strip_buildkit_id(&buf[s..e]) {
+                buildkit = Some(id);
+                s += n;
+                if let Some(n) = prefix::strip_elapsed(&buf[s..e]) {
+                    s += n;
+                    elapsed = true;
+                }
+            } else if buf.get(s).is_some_and(u8::is_ascii_digit)
+                && (self.builder_buildkit
+                    || self.error_block != SummaryBlock::Outside
+                    || !self.builder_legacy)
+                && let Some(n) = prefix::strip_elapsed(&buf[s..e])
+            {
+                s += n;
+                elapsed = true;
+            }
+        }
+        if special {
+            e = s + clean::clean_in_place(&mut buf[s..e]);
+        }
+        let step = if continued {
+            self.last_step
+        } else {
+            self.frame(&buf[s..e], buildkit, elapsed, &mut flags)
+        };
+        if let Some(id) = step {
+            self.steps.touch(id, self.line_no);
+        }
+        self.last_step = step;
+        LineRec {
+            number: self.line_no,
+            start: s as u32,
+            end: e as u32,
+            step,
+            flags,
+        }
+    }
+
+    fn strip_wrappers(&mut self, buf: &[u8], mut s: usize, e: usize) -> usize {
+        for _ in 0..3 {
+            let l = &buf[s..e];
+            let stripped = match l.first() {
+                Some(b'0'..=b'9' | b'[') => prefix::strip_timestamp(l)
+                    .or_else(|| prefix::strip_codebuild(l).map(|n| (n, Wrapper::Codebuild)))
+                    .or_else(|| prefix::strip_time_of_day(l).map(|n| (n, Wrapper::Timestamps))),
+                Some(b'S') => prefix::strip_cloud_build(l).map(|n| (n, Wrapper::CloudBuild)),
+                _ => None,
+            };
+            match stripped {
+                Some((mut n, mut w)) if n > 0 => {
+                    // GitLab follows its timestamp with a stream marker: `00O `.
+                    if w == Wrapper::Timestamps
+                        && let Some(m) = prefix::strip_gitlab_stream(&l[n..])
+                    {
+                        n += m;
+                        w = Wrapper::Gitlab;
+                    }
+                    self.wrappers |= w.bit();
+                    s += n;
+                }
+                _ => break,
+            }
+        }
+        s
+    }
+
+    /// CI annotations (`##[error]`, `::error::`) and the tools' own log formats (kaniko's
+    /// `ERRO[0003] `, logrus' `time="…" level=… msg="…"`, whose message is unquoted in place).
+    fn strip_tool_prefixes(
+        &mut self,
+        buf: &mut [u8],
+        mut s: usize,
+        e: &mut usize,
+        flags: &mut LineFlags,
+    ) -> usize {
+        match buf.get(s) {
+            Some(b'#' | b':') => {
+                if let Some((n, kind)) = prefix::strip_annotation(&buf[s..*e]) {
+                    if buf[s] == b'#' {
+                        self.wrappers |= Wrapper::GithubActions.bit();
+                    }
+                    s += n;
+                    let c = &buf[s..*e];
+                    if kind == prefix::Annotation::Error
+                        && c.starts_with(b"Process completed with exit code ")
+                        && verdict::exit_code(c) != Some(0)
+                    {
+                        let c = c.to_vec();
+                        self.failure(&c, flags);
+                    }
+                }
+            }
+            Some(b'A'..=b'Z') => {
+                if let Some(n) = prefix::strip_kaniko_level(&buf[s..*e]) {
+                    s += n;
+                }
+            }
+            Some(b't' | b'l') => {
+                if let Some(l) = prefix::logrus(&buf[s..*e]) {
+                    let (a, b) = (s + l.msg.0, s + l.msg.1);
+                    let n = if l.quoted {
+                        prefix::unquote_in_place(&mut buf[a..b])
+                    } else {
+                        b - a
+                    };
+                    let (ra, rb) = (s + l.rest.0, s + l.rest.1);
+                    let mut end = a + n;
+                    if rb > ra {
+                        buf[end] = b' ';
+                        buf.copy_within(ra..rb, end + 1);
+                        end += 1 + (rb - ra);
+                    }
+                    *e = end;
+                    s = a;
+                }
+            }
+            _ => {}
+        }
+        s
+    }
+
+    /// Applies the framing meaning of line content `c` and returns its step.
+    fn frame(
+        &mut self,
+        c: &[u8],
+        buildkit: Option<u32>,
+        elapsed: bool,
+        flags: &mut LineFlags,
+    ) -> Option<StepId> {
+        if let Some(id) = buildkit {
+            self.builder_buildkit = true;
+            return self.buildkit_line(id, c, elapsed, flags);
+        }
+        let Some(&first) = c.first() else {
+            return self.context_step_of(flags);
+        };
+        if self.code_frame == CodeFrame::Inside && !c.starts_with(b"--------") {
+            *flags |= LineFlags::FRAMING;
+            return self.last_error_step;
+        }
+        let framed = match first {
+            b'S' => self.legacy_s_line(c, flags),
+            b' ' | b'=' | b'>' => self.indented_line(c, flags),
+            b'-' if c.starts_with(b"------") => return self.dashes(c, flags),
+            b'D' if c.starts_with(b"Dockerfile:") && c[11..].iter().all(u8::is_ascii_digit) => {
+                *flags |= LineFlags::FRAMING;
+                self.code_frame = CodeFrame::Header;
+                return self.last_error_step;
+            }
+            b'T' => self.legacy_command_failed(c, flags),
+            b'R' => self.r_line(c, flags),
+            b'E' | b'e' | b'f' => self.solve_failed(c, flags),
+            b'#' => self.github_line(c, flags),
+            b'P' => self.codebuild_phase(c, flags),
+            b'F' => self.jenkins_finished(c, flags),
+            b'B' => self.jenkins_step_failed(c, flags),
+            b'C' | b'A' => self.c_line(c, flags),
+            _ => Framed::Continue,
+        };
+        if let Framed::Step(step) = framed {
+            return step;
+        }
+        if matches!(first, b'$' | b'+' | b'#' | b'%' | b'(' | b'[' | b'A'..=b'Z' | b'a'..=b'z' | 0xe2)
+            && prompt::prompt_command(c).is_some()
+        {
+            *flags |= LineFlags::PROMPT;
+        }
+        self.context_step_of(flags)
+    }
+
+    /// The step an unframed line belongs to (and, inside the summary block, that it repeats
+    /// the failed step's output).
+    fn context_step_of(&self, flags: &mut LineFlags) -> Option<StepId> {
+        if matches!(self.error_block, SummaryBlock::Inside(_)) {
+            *flags |= LineFlags::SUMMARY;
+        }
+        self.context_step()
+    }
+
+    fn context_step(&self) -> Option<StepId> {
+        match self.error_block {
+            SummaryBlock::Inside(step) => step,
+            SummaryBlock::Outside => self.current_legacy,
+        }
+    }
+
+    fn failure(&mut self, c: &[u8], flags: &mut LineFlags) {
+        *flags |= LineFlags::FRAMING | LineFlags::VERDICT;
+        if self.failures.len() < MAX_VERDICTS {
+            self.failures.push(VerdictLine {
+                line: self.line_no,
+                exit_code: verdict::exit_code(c),
+                command: verdict::failed_command(c).map(|(a, b)| step_text(&c[a..b])),
+            });
+        }
+    }
+
+    fn success(&mut self) {
+        if self.successes.len() < MAX_VERDICTS {
+            self.successes.push(VerdictLine {
+                line: self.line_no,
+                exit_code: Some(0),
+                command: None,
+            });
+        }
+    }
+}
+
+/// Markdown a pasted line is wrapped in: `> ` quoting, `` `…` `` inline code, a leading
+/// `**bold**` part (its markers are removed in place). Returns the content start.
+fn strip_pasting(buf: &mut [u8], mut s: usize, e: &mut usize) -> usize {
+    for _ in 0..3 {
+        let l = &buf[s..*e];
+        match l.first() {
+            Some(b'>') => match prefix::strip_markdown_quote(l) {
+                Some(n) => s += n,
+                None => break,
+            },
+            Some(b'`') => match prefix::inline_code(l) {
+                Some((a, b)) => {
+                    *e = s + b;
+                    s += a;
+                }
+                None => break,
+            },
+            Some(b'*') => match prefix::bold_start(l) {
+                Some((_, close)) => {
+                    buf.copy_within(s + close + 2..*e, s + close);
+                    *e -= 2;
+                    s += 2;
+                }
+                None => break,
+            },
+            _ => break,
+        }
+    }
+    s
+}
+
+/// What a framing handler made of a line.
+pub(crate) enum Framed {
+    /// Go on with the generic handling: prompt detection, the context step.
+    Continue,
+    /// The line belongs to this step (or to none); nothing else to do.
+    Step(Option<StepId>),
+}

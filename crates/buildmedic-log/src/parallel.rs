@@ -1,0 +1,170 @@
+//! Reading one log on several cores.
+//!
+//! Framing is a state machine over the whole log (which step a line belongs to depends on
+//! every line before it), so one thread reads and frames; what costs most, matching, runs on
+//! the others. The framing thread cuts the input into the same batches as sequential reading
+//! ([`crate::reader`]), hands each batch (its buffer, line records, success events and the
+//! lines carried from before it) to a pool of scanning threads, and the calling thread merges
+//! their results **in input order**. A sink whose scan of a batch depends on nothing but the
+//! batch therefore gives exactly what one thread gives.
+//!
+//! ```text
+//! input ──► framer thread ──► batch 1, 2, 3 … ──► scan threads (any order)
+//!                                                     └──► merge in order (caller) ──► result
+//! ```
+//!
+//! Memory stays bounded: at most [`POOL_LIMIT`] buffers exist at once; the framer waits for
+//! merged ones to come back before it reads more. Any input works the same way (files,
+//! stdin, gzip decoded on the framing thread or ahead of it, see
+//! [`crate::input::read_ahead`]).
+
+use std::collections::BTreeMap;
+use std::io::{self, Read};
+use std::sync::Mutex;
+use std::sync::mpsc;
+
+use crate::LogSummary;
+use crate::reader::{Batch, CarriedLines, Filler, LineReader, LineRec, ReaderOptions};
+use crate::step_table::StepEvent;
+
+/// Most buffers alive at once (each [`ReaderOptions::buffer_size`] bytes).
+pub const POOL_LIMIT: usize = 12;
+
+/// A sink whose work on a batch can run on any thread: [`ParallelSink::scan`] sees one batch
+/// and nothing else; the caller's `merge` gets the results in input order.
+pub trait ParallelSink: Sync {
+    type Part: Send;
+
+    fn scan(&self, batch: &Batch<'_>) -> Self::Part;
+}
+
+/// A framed batch, owned, on its way to a scanning thread and back.
+struct Chunk {
+    seq: u64,
+    buf: Vec<u8>,
+    end: usize,
+    lines: Vec<LineRec>,
+    events: Vec<StepEvent>,
+    before: CarriedLines,
+}
+
+impl Chunk {
+    fn batch(&self) -> Batch<'_> {
+        Batch {
+            buf: &self.buf[..self.end],
+            lines: &self.lines,
+            events: &self.events,
+            before: &self.before,
+        }
+    }
+}
+
+/// Reads a whole log from `input` with `threads` scanning threads: each batch is scanned by
+/// `sink` on some thread, and `merge` gets every batch with its part, in input order, on the
+/// calling thread. Returns what the framing told.
+pub fn read_log_parallel<R, S, M>(
+    input: R,
+    sink: &S,
+    mut merge: M,
+    options: &ReaderOptions,
+    threads: usize,
+) -> io::Result<LogSummary>
+where
+    R: Read + Send,
+    S: ParallelSink,
+    M: FnMut(&Batch<'_>, S::Part),
+{
+    let threads = threads.max(1);
+    let pool = (2 * threads + 2).min(POOL_LIMIT);
+    let (work_tx, work_rx) = mpsc::sync_channel::<Chunk>(threads);
+    let work_rx = Mutex::new(work_rx);
+    let (done_tx, done_rx) = mpsc::channel::<(Chunk, S::Part)>();
+    // Merged buffers and line tables go back to the framer (large allocations are not
+    // made again for every batch).
+    let (free_tx, free_rx) = mpsc::channel::<(Vec<u8>, Vec<LineRec>, Vec<StepEvent>)>();
+    std::thread::scope(|scope| {
+        let framer = scope.spawn(move || -> io::Result<LogSummary> {
+            let mut filler = Filler::new(input, options);
+            let mut reader = LineReader::new();
+            let mut carried = CarriedLines::default();
+            let mut allocated = 0;
+            let mut seq = 0;
+            loop {
+                let (mut buf, mut lines, mut events) = match free_rx.try_recv() {
+                    Ok(b) => b,
+                    Err(_) if allocated < pool => {
+                        allocated += 1;
+                        (Vec::new(), Vec::new(), Vec::new())
+                    }
+                    Err(_) => match free_rx.recv() {
+                        Ok(b) => b,
+                        // The merging side is gone: nothing more to do.
+                        Err(_) => break,
+                    },
+                };
+                let Some((end, complete)) = filler.fill(&mut buf)? else {
+                    break;
+                };
+                // The framer fills the recycled tables (it clears them first).
+                std::mem::swap(&mut reader.framer.lines, &mut lines);
+                std::mem::swap(&mut reader.framer.steps.events, &mut events);
+                reader.process(&mut buf[..end], complete);
+                std::mem::swap(&mut reader.framer.lines, &mut lines);
+                std::mem::swap(&mut reader.framer.steps.events, &mut events);
+                let before = carried.clone();
+                carried.advance(&buf[..end], &lines, options.carry_lines);
+                let chunk = Chunk {
+                    seq,
+                    buf,
+                    end,
+                    lines,
+                    events,
+                    before,
+                };
+                if work_tx.send(chunk).is_err() {
+                    break;
+                }
+                seq += 1;
+            }
+            drop(work_tx);
+            Ok(reader.finish(filler.bytes))
+        });
+
+        for _ in 0..threads {
+            let done_tx = done_tx.clone();
+            let work_rx = &work_rx;
+            scope.spawn(move || {
+                loop {
+                    // A poisoned lock means another scanner panicked; the scope reports it.
+                    let next = match work_rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok(chunk) = next else { return };
+                    let part = sink.scan(&chunk.batch());
+                    if done_tx.send((chunk, part)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+
+        let mut next = 0u64;
+        let mut waiting: BTreeMap<u64, (Chunk, S::Part)> = BTreeMap::new();
+        for (chunk, part) in done_rx {
+            waiting.insert(chunk.seq, (chunk, part));
+            while let Some((chunk, part)) = waiting.remove(&next) {
+                merge(&chunk.batch(), part);
+                next += 1;
+                // The framer may have finished already: then the buffer is simply dropped.
+                let _ = free_tx.send((chunk.buf, chunk.lines, chunk.events));
+            }
+        }
+        drop(free_tx);
+        match framer.join() {
+            Ok(summary) => summary,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
+}

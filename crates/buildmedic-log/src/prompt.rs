@@ -1,0 +1,114 @@
+//! Shell prompts and CI echoes of a command: `$ cmd`, `+ cmd`, `user@host:~$ cmd`, ...
+
+use crate::prefix::skip_spaces;
+
+/// Where the command starts on a line that shows a shell prompt or a CI system echoing the
+/// command it runs: `$ cmd`, `# cmd`, `+ cmd` (set -x), `user@host:~/dir$ cmd`,
+/// `(base) $ cmd`, `PS C:\dir> cmd`, `C:\dir>cmd`, `[command]cmd` (GitHub Actions),
+/// `Running command cmd` (CodeBuild). `None` for other lines.
+pub fn prompt_command(s: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    // A conda environment marker before the prompt: `(base) $ conda install ...`.
+    if s.first() == Some(&b'(') {
+        let close = memchr::memchr(b')', &s[..s.len().min(64)])?;
+        at = close + 1;
+        if s.get(at) != Some(&b' ') {
+            return None;
+        }
+        at += 1;
+    }
+    let rest = &s[at..];
+    let cmd = if rest.starts_with(b"[command]") {
+        at + 9
+    } else if rest.starts_with(b"Running command ") {
+        at + 16
+    } else if (rest.starts_with(b"PS ") && rest.get(4) == Some(&b':'))
+        || (rest.len() > 3 && rest[0].is_ascii_alphabetic() && rest[1] == b':' && rest[2] == b'\\')
+    {
+        // PowerShell `PS C:\dir> cmd` and cmd.exe `C:\dir>cmd`.
+        at + memchr::memchr(b'>', &rest[..rest.len().min(256)])? + 1
+    } else if matches!(rest.first(), Some(b'$' | b'+' | b'#' | b'%'))
+        && rest.get(1) == Some(&b' ')
+        // Commands start in lower case or with a path; `# To activate this environment`
+        // (conda) and `% Total` (curl's progress header) do not.
+        && rest.get(2).is_some_and(|b| b.is_ascii_lowercase() || matches!(b, b'/' | b'.'))
+    {
+        at + 2
+    } else if rest.starts_with("❯ ".as_bytes()) || rest.starts_with("➜ ".as_bytes()) {
+        // zsh/starship prompts.
+        at + rest.iter().position(|b| *b == b' ')? + 1
+    } else {
+        // `user@host:~/dir$ cmd` / `root@abc:/app# cmd` / `alpine:~/nginx# cmd`
+        let sp = memchr::memchr(b' ', &rest[..rest.len().min(128)])?;
+        let token = &rest[..sp];
+        if token.len() < 3
+            || !matches!(token.last(), Some(b'$' | b'#'))
+            || !token.iter().any(|b| matches!(b, b'@' | b':' | b'~'))
+        {
+            return None;
+        }
+        at + sp + 1
+    };
+    let cmd = skip_spaces(s, cmd);
+    // The command must start like one: a letter, a path or `./`; not more prompt noise.
+    match s.get(cmd) {
+        Some(b) if b.is_ascii_alphabetic() || *b == b'/' || *b == b'.' || *b == b'_' => Some(cmd),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prompts() {
+        let cmd = |s: &str| prompt_command(s.as_bytes()).map(|i| s[i..].to_string());
+        assert_eq!(
+            cmd("$ docker build -t x ."),
+            Some("docker build -t x .".into())
+        );
+        assert_eq!(
+            cmd("+ pip install -r requirements.txt"),
+            Some("pip install -r requirements.txt".into())
+        );
+        assert_eq!(cmd("# pip install numpy"), Some("pip install numpy".into()));
+        assert_eq!(
+            cmd("(base) PS C:\\work> conda install -c menpo dlib"),
+            Some("conda install -c menpo dlib".into())
+        );
+        assert_eq!(
+            cmd("C:\\Users\\me>docker build ."),
+            Some("docker build .".into())
+        );
+        assert_eq!(cmd("root@4f2a:/app# make"), Some("make".into()));
+        assert_eq!(
+            cmd("alpine:~/nginx# docker build -t web ."),
+            Some("docker build -t web .".into())
+        );
+        assert_eq!(
+            cmd("❯ make -f Makefile.am docker"),
+            Some("make -f Makefile.am docker".into())
+        );
+        assert_eq!(cmd("% conda env create"), Some("conda env create".into()));
+        assert_eq!(
+            cmd("user@host:~/src$ ./build.sh"),
+            Some("./build.sh".into())
+        );
+        assert_eq!(
+            cmd("[command]/usr/bin/docker build ."),
+            Some("/usr/bin/docker build .".into())
+        );
+        assert_eq!(
+            cmd("Running command docker build -t app ."),
+            Some("docker build -t app .".into())
+        );
+        assert_eq!(cmd("# 1 is the answer"), None);
+        assert_eq!(cmd("# To activate this environment, use"), None);
+        assert_eq!(cmd("% Total    % Received % Xferd"), None);
+        assert_eq!(cmd("$ "), None);
+        assert_eq!(cmd("Collecting numpy"), None);
+        assert_eq!(cmd("email me@host.com# now"), None);
+        assert_eq!(cmd("(unclosed $ x"), None);
+    }
+}
