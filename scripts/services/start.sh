@@ -40,8 +40,10 @@ PUSH_PASS=$(cat "$PUSH_PASS_FILE")
 
 mkdir -p "$STATE/tls" "$STATE/certs.d"
 if [ ! -f "$STATE/tls/registry.crt" ]; then
+  # Self-signed, and not a CA (TLS libraries refuse a CA certificate as a server's).
   openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=127.0.0.1 \
     -addext subjectAltName=IP:127.0.0.1,DNS:localhost \
+    -addext basicConstraints=critical,CA:FALSE -addext extendedKeyUsage=serverAuth \
     -keyout "$STATE/tls/registry.key" -out "$STATE/tls/registry.crt" 2>/dev/null
   openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=buildmedic test token signer" \
     -keyout "$STATE/tls/token.key" -out "$STATE/tls/token.crt" 2>/dev/null

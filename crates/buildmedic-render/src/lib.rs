@@ -9,6 +9,7 @@
 pub mod diagnosis;
 pub mod explain;
 pub mod lint;
+pub mod preflight;
 
 /// Escaping for GitHub Actions workflow commands (`::error file=...::message`), shared by the
 /// diagnosis and lint renderers.

@@ -4,4 +4,5 @@ pub mod diagnose;
 pub mod explain;
 pub mod kinds;
 pub mod lint;
+pub mod preflight;
 pub mod rules;
