@@ -77,6 +77,48 @@ def sdist(out, name, version, requires_python=None):
             tar.addfile(ti, io.BytesIO(d))
 
 
+def static_index(out, src):
+    """A static simple index of the files in `src` (PEP 503 HTML with data-requires-python,
+    and PEP 691 JSON), as static-file indexes publish them."""
+    import email.parser, json, tarfile as tf, zipfile as zf
+    projects = {}
+    for fn in sorted(os.listdir(src)):
+        path = os.path.join(src, fn)
+        if fn.endswith(".whl"):
+            with zf.ZipFile(path) as z:
+                meta = next(n for n in z.namelist() if n.endswith(".dist-info/METADATA"))
+                text = z.read(meta).decode()
+        else:
+            with tf.open(path) as t:
+                member = next(m for m in t.getmembers() if m.name.endswith("/PKG-INFO"))
+                text = t.extractfile(member).read().decode()
+        msg = email.parser.Parser().parsestr(text)
+        name = msg["Name"].lower().replace("_", "-").replace(".", "-")
+        with open(path, "rb") as f:
+            digest = hashlib.sha256(f.read()).hexdigest()
+        projects.setdefault(name, []).append((fn, msg.get("Requires-Python"), digest))
+    root = os.path.join(out, "static-simple")
+    files_dir = os.path.join(out, "static-files")
+    os.makedirs(files_dir, exist_ok=True)
+    for name, files in projects.items():
+        d = os.path.join(root, name)
+        os.makedirs(d, exist_ok=True)
+        links, entries = [], []
+        for fn, rp, digest in files:
+            with open(os.path.join(src, fn), "rb") as a, open(os.path.join(files_dir, fn), "wb") as b:
+                b.write(a.read())
+            attr = f' data-requires-python="{rp.replace(">", "&gt;").replace("<", "&lt;")}"' if rp else ""
+            links.append(f'<a href="../../static-files/{fn}#sha256={digest}"{attr}>{fn}</a><br/>')
+            entry = {"filename": fn, "url": f"../../static-files/{fn}", "hashes": {"sha256": digest}}
+            if rp:
+                entry["requires-python"] = rp
+            entries.append(entry)
+        with open(os.path.join(d, "index.html"), "w") as f:
+            f.write("<!DOCTYPE html><html><body>\n" + "\n".join(links) + "\n</body></html>\n")
+        with open(os.path.join(d, "index.json"), "w") as f:
+            json.dump({"meta": {"api-version": "1.1"}, "name": name, "files": entries}, f)
+
+
 def main():
     out = sys.argv[1]
     public = os.path.join(out, "public")
@@ -92,6 +134,7 @@ def main():
     wheel(public, "native-pkg", "1.2", "cp311-cp311-win_amd64")
     sdist(public, "sdist-only", "0.5", ">=3.7")
     wheel(private, "private-pkg", "1.0", "py3-none-any", ">=3.8")
+    static_index(out, public)
 
 
 if __name__ == "__main__":

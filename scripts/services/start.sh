@@ -165,6 +165,10 @@ if [ ! -f "$STATE/channels/main/linux-64/repodata.json" ]; then
   "$PY" "$SERVICES_SRC/make_channel.py" "$STATE/channels"
 fi
 P_CHAN=$(port_for CONDA)
+P_STATIC=$(port_for PYPI_STATIC)
+if [ ! -f "$STATE/dists/static-simple/demo-pkg/index.json" ]; then
+  python3 "$SERVICES_SRC/make_dists.py" "$STATE/dists"
+fi
 P_LIMIT=$(port_for REG_LIMITED)
 P_GUARD=$(port_for REG_GUARDED)
 mkdir -p "$STATE/nginx/tmp"
@@ -186,6 +190,20 @@ http {
   server {
     listen 127.0.0.1:$P_CHAN;
     root $STATE/channels;
+  }
+  # A static package index (as static-file indexes are published): PEP 691 JSON for
+  # clients that ask for it, PEP 503 HTML otherwise.
+  map \$http_accept \$simple_index {
+    ~application/vnd\.pypi\.simple\.v1\+json index.json;
+    default index.html;
+  }
+  server {
+    listen 127.0.0.1:$P_STATIC;
+    root $STATE/dists;
+    location /static-simple/ {
+      index \$simple_index;
+      types { application/vnd.pypi.simple.v1+json json; text/html html; }
+    }
   }
   # One request a minute per client, then 429 (as registries behind a rate limit answer).
   limit_req_zone \$binary_remote_addr zone=registry:1m rate=1r/m;
@@ -215,11 +233,9 @@ env_set BM_CONDA_ACCESS_LOG "$STATE/logs/nginx-access.log"
 env_set BM_CONDA_DIR "$STATE/channels"
 env_set BM_REG_LIMITED "127.0.0.1:$P_LIMIT"
 env_set BM_REG_GUARDED "127.0.0.1:$P_GUARD"
+env_set BM_PYPI_STATIC_URL "http://127.0.0.1:$P_STATIC/static-simple"
 
 # --- package indexes -------------------------------------------------------------------
-if [ ! -f "$STATE/dists/public/sdist_only-0.5.tar.gz" ]; then
-  python3 "$SERVICES_SRC/make_dists.py" "$STATE/dists"
-fi
 P_PYPI=$(port_for PYPI)
 P_PYPI_AUTH=$(port_for PYPI_AUTH)
 if [ ! -f "$STATE/pypi.htpasswd" ]; then

@@ -98,6 +98,10 @@ class Handler(BaseHTTPRequestHandler):
             "jti": uuid.uuid4().hex,
             "access": access,
         }
+        # The log names the account (never the password) so tests can tell which
+        # credentials reached the token server.
+        sys.stderr.write("token: account=%s scope=%s\n" % (account or "-", " ".join(query.get("scope", []))))
+        sys.stderr.flush()
         token = jwt.encode(claims, KEY, algorithm="RS256", headers={"x5c": X5C})
         body = json.dumps({"token": token, "access_token": token, "expires_in": 300,
                            "issued_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))}).encode()

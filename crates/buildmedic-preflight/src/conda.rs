@@ -315,7 +315,7 @@ async fn fetch_subdir(s: &Shared, channel: &ChannelRef, subdir: &str) -> SubdirR
         if let Some(h) = auth {
             req = req.secret_header(reqwest::header::AUTHORIZATION, &h);
         }
-        match get_cached(s, "repodata", req, Some(variant.to_string())).await {
+        match get_cached(s, "repodata", req).await {
             Ok(f) if f.status == StatusCode::OK => {
                 let cache = f.cache;
                 let body = f.body;
@@ -619,7 +619,7 @@ fn closest_versions(versions: &[Version], spec: &MatchSpec) -> Vec<String> {
             .chars()
             .take_while(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '_')
             .collect();
-        Version::from_str(&token).ok()
+        Version::from_str(token.trim_end_matches('.')).ok()
     });
     let mut vs: Vec<&Version> = versions.iter().collect();
     vs.sort();
@@ -677,9 +677,19 @@ pub(crate) async fn check_conda(s: &Shared, t: &CondaTarget) -> Check {
         }
     };
     let opts = &s.channels.opts;
-    let channels: Vec<ChannelRef> = match &spec.channel {
-        Some(c) => vec![opts.channel(c.base_url.as_str().trim_end_matches('/')).named(&c.canonical_name())],
-        None => opts.expand(&t.channels),
+    // `channel::name`: that channel only, resolved with this run's alias (rattler resolves
+    // names against its default alias).
+    let channels: Vec<ChannelRef> = match (&spec.channel, t.spec.split_once("::")) {
+        (Some(_), Some((raw, _))) => {
+            let raw = raw.trim();
+            let raw = match &spec.subdir {
+                Some(sd) => raw.strip_suffix(&format!("/{sd}")).unwrap_or(raw),
+                None => raw,
+            };
+            opts.expand(&[raw.to_string()])
+        }
+        (Some(c), None) => vec![opts.channel(c.base_url.as_str())],
+        (None, _) => opts.expand(&t.channels),
     };
     let subdirs: Vec<String> = match (&spec.subdir, &opts.subdirs) {
         (Some(sd), _) => vec![sd.clone()],
@@ -878,15 +888,6 @@ pub(crate) async fn check_conda(s: &Shared, t: &CondaTarget) -> Check {
         format!("`{}` is available ({found})", t.spec.trim()),
         details,
     ))
-}
-
-impl ChannelRef {
-    fn named(mut self, name: &str) -> ChannelRef {
-        if !name.contains("://") {
-            self.name = name.to_string();
-        }
-        self
-    }
 }
 
 fn similar_names(indexes: &[(&ChannelRef, &String, Arc<SubdirIndex>)], name: &str) -> Vec<String> {

@@ -39,7 +39,6 @@ pub struct Fetched {
     pub url: url::Url,
     pub cache: CacheState,
     pub attempts: u32,
-    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -50,12 +49,11 @@ pub enum FetchError {
 }
 
 /// GETs `req.url`, revalidating a cached copy. Non-200 answers are returned as they are
-/// (and not cached). `note` is stored with the entry and returned with it.
+/// (and not cached).
 pub async fn get_cached(
     s: &Shared,
     namespace: &str,
     req: Request,
-    note: Option<String>,
 ) -> Result<Fetched, FetchError> {
     let key = display_url(&req.url);
     let cached = s.cache.get_body(namespace, &key);
@@ -68,7 +66,6 @@ pub async fn get_cached(
                 url: req.url.clone(),
                 cache: CacheState::Offline,
                 attempts: 0,
-                note: meta.note.clone(),
             }),
             None => Err(FetchError::NotCached),
         };
@@ -100,7 +97,6 @@ pub async fn get_cached(
             url: answer.url.clone(),
             cache: CacheState::Revalidated,
             attempts: answer.attempts,
-            note: meta.note.clone(),
         });
     }
     if answer.status == StatusCode::OK {
@@ -109,7 +105,7 @@ pub async fn get_cached(
             etag: answer.header(ETAG.as_str()).map(str::to_string),
             last_modified: answer.header(LAST_MODIFIED.as_str()).map(str::to_string),
             content_type: content_type.clone(),
-            note: note.clone(),
+            note: None,
         };
         s.cache.put_body(namespace, &key, &meta, &answer.body);
     }
@@ -120,7 +116,6 @@ pub async fn get_cached(
         url: answer.url,
         cache: CacheState::Network,
         attempts: answer.attempts,
-        note,
     })
 }
 

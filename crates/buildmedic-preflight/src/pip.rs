@@ -269,7 +269,7 @@ async fn fetch_page(s: &Shared, index: &Index, name: &PackageName) -> PageResult
     if let Some(a) = &index.auth {
         req = req.secret_header(AUTHORIZATION, a);
     }
-    let fetched = match get_cached(s, "simple", req, None).await {
+    let fetched = match get_cached(s, "simple", req).await {
         Ok(f) => f,
         Err(FetchError::NotCached) => {
             return Err(PageFailure {
