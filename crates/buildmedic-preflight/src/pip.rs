@@ -304,12 +304,18 @@ async fn fetch_page(s: &Shared, index: &Index, name: &PackageName) -> PageResult
             });
         }
         403 => {
+            // pypiserver and many proxies answer 403 to wrong credentials.
+            let with_creds = index.auth.is_some();
             return Err(PageFailure {
                 status: Status::Forbidden,
                 kind: "pip-install-failed",
-                message: format!("the index {} refused access to `{name}` (403 Forbidden)", index.display),
-                help: format!("Check that the credentials for {} may read this project (a feed permission, an expired token).", index.host),
-                reason: None,
+                message: if with_creds {
+                    format!("the index {} refused the credentials in its URL for `{name}` (403 Forbidden)", index.display)
+                } else {
+                    format!("the index {} refused access to `{name}` (403 Forbidden)", index.display)
+                },
+                help: format!("Check that the credentials for {} are current and may read this project (a feed permission, an expired token).", index.host),
+                reason: with_creds.then(|| "rejected".to_string()),
                 http_status: Some(403),
             });
         }
@@ -491,6 +497,8 @@ struct Env {
     /// Versions to try for Requires-Python (`3.11` → 3.11.0 … 3.11.30).
     candidates: Vec<Version>,
     tags: Option<Tags>,
+    /// Tags of the other CPython 3 versions on this platform (is a misfit a Python one?).
+    other_pythons: Vec<Tags>,
     markers: Option<MarkerEnvironment>,
     platform: String,
 }
@@ -508,19 +516,27 @@ fn env_for(s: &Shared, python: &str) -> Option<Env> {
             .collect(),
     };
     let platform = s.opts.platform.wheel_platform(s.opts.glibc);
-    let tags = platform.and_then(|p| {
-        Tags::from_env(
-            p,
-            (major, minor),
-            "cpython",
-            (major, minor),
-            TagsOptions {
-                manylinux_compatible: true,
-                ..TagsOptions::default()
-            },
-        )
-        .ok()
-    });
+    let tags_for = |m: u8| {
+        platform.clone().and_then(|p| {
+            Tags::from_env(
+                p,
+                (major, m),
+                "cpython",
+                (major, m),
+                TagsOptions {
+                    manylinux_compatible: true,
+                    ..TagsOptions::default()
+                },
+            )
+            .ok()
+        })
+    };
+    let tags = tags_for(minor);
+    let other_pythons: Vec<Tags> = if major == 3 {
+        (6..=15).filter(|m| *m != minor).filter_map(tags_for).collect()
+    } else {
+        Vec::new()
+    };
     let (machine, system, sys_platform, os_name) = match (
         s.opts.platform.os.as_str(),
         s.opts.platform.architecture.as_str(),
@@ -554,6 +570,7 @@ fn env_for(s: &Shared, python: &str) -> Option<Env> {
         minor: (major, minor),
         candidates,
         tags,
+        other_pythons,
         markers,
         platform: format!(
             "{}{}",
@@ -770,9 +787,14 @@ pub(crate) async fn check_pip(s: &Shared, t: &PipTarget) -> Check {
                 match w.compatibility(tags) {
                     TagCompatibility::Compatible(_) => {}
                     TagCompatibility::Incompatible(why) => {
+                        // A Python misfit only if another Python on this platform could
+                        // install the wheel.
                         let m = match why {
                             IncompatibleTag::Platform => Misfit::PlatformTag,
-                            _ => Misfit::PythonTag,
+                            _ if env.other_pythons.iter().any(|t| w.is_compatible(t)) => {
+                                Misfit::PythonTag
+                            }
+                            _ => Misfit::PlatformTag,
                         };
                         misfits.push((m, f.filename.clone()));
                         continue;
