@@ -328,6 +328,7 @@ fn read_config(path: &Path, key: &str) -> Result<Option<Credential>, String> {
             // A helper that has nothing for the registry exits non-zero ("credentials not
             // found in native keychain"); docker then pulls anonymously. Its output may
             // hold secrets: it is not shown.
+            let helper = helper.strip_prefix("docker-credential-").unwrap_or(&helper);
             Err(format!(
                 "the credential helper docker-credential-{helper} found no credentials for {key} (pulling anonymously)"
             ))

@@ -43,10 +43,9 @@ pub fn render(report: &PreflightReport, options: &TextOptions) -> String {
             paint(c, bold, ":"),
             paint(c, bold, &check.message)
         ));
-        let arrow = paint(c, blue, "-->");
-        match &check.details.source {
-            Some(src) => out.push_str(&format!("  {arrow} {}:{}\n", src.file, src.line)),
-            None => out.push_str(&format!("  {arrow} {}\n", check.target)),
+        if let Some(src) = &check.details.source {
+            let arrow = paint(c, blue, "-->");
+            out.push_str(&format!("  {arrow} {}:{}\n", src.file, src.line));
         }
         let eq = paint(c, blue, "=");
         out.push_str(&format!(
