@@ -8,7 +8,7 @@ set -euo pipefail
 
 SERVICES_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 STATE=${BUILDMEDIC_SERVICES_DIR:-${TMPDIR:-/tmp}/buildmedic-services-$(id -u)}
-VENV=${BUILDMEDIC_SERVICES_VENV:-$STATE/venv}
+VENV=${BUILDMEDIC_SERVICES_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/buildmedic/services-venv}
 ENV_FILE=$STATE/env
 mkdir -p "$STATE/logs" "$STATE/run"
 

@@ -20,7 +20,6 @@ use rattler_conda_types::{
 use reqwest::StatusCode;
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use tokio::sync::OnceCell;
 
 use crate::fetch::{CacheState, FetchError, get_cached};
 use crate::http::{NetError, Request, display_url, host_port};
@@ -245,33 +244,24 @@ type SubdirResult = Result<Arc<SubdirIndex>, ChannelFailure>;
 /// The channel subdirs of one run, each fetched once.
 pub struct Channels {
     pub opts: CondaOptions,
-    subdirs: std::sync::Mutex<HashMap<String, Arc<OnceCell<SubdirResult>>>>,
+    subdirs: crate::OnceMap<SubdirResult>,
 }
 
 impl Channels {
     pub fn new(opts: &CondaOptions) -> Channels {
         Channels {
             opts: opts.clone(),
-            subdirs: std::sync::Mutex::new(HashMap::new()),
+            subdirs: crate::OnceMap::default(),
         }
     }
 }
 
 async fn subdir(s: &Shared, channel: &ChannelRef, subdir: &str) -> SubdirResult {
     let key = format!("{}/{subdir}", channel.url);
-    let cell = {
-        let Ok(mut map) = s.channels.subdirs.lock() else {
-            return Err(ChannelFailure {
-                status: Status::Error,
-                message: "internal lock poisoned".to_string(),
-                help: String::new(),
-                reason: None,
-                http_status: None,
-            });
-        };
-        map.entry(key).or_default().clone()
-    };
-    cell.get_or_init(|| fetch_subdir(s, channel, subdir))
+    s.channels
+        .subdirs
+        .cell(key)
+        .get_or_init(|| fetch_subdir(s, channel, subdir))
         .await
         .clone()
 }
@@ -407,23 +397,40 @@ pub(crate) fn percent_decode(s: &str) -> String {
         .unwrap_or_else(|| s.to_string())
 }
 
-fn http_failure(channel: &ChannelRef, subdir: &str, status: StatusCode, attempts: u32) -> ChannelFailure {
+fn http_failure(
+    channel: &ChannelRef,
+    subdir: &str,
+    status: StatusCode,
+    attempts: u32,
+) -> ChannelFailure {
     let (st, help) = match status.as_u16() {
         401 => (
             Status::Unauthorized,
-            format!("Channel `{}` requires credentials: add a token (`conda config --set channel_settings …`, `/t/TOKEN/` in the URL) or log in (`anaconda login`).", channel.name),
+            format!(
+                "Channel `{}` requires credentials: add a token (`conda config --set channel_settings …`, `/t/TOKEN/` in the URL) or log in (`anaconda login`).",
+                channel.name
+            ),
         ),
         403 => (
             Status::Forbidden,
-            format!("Channel `{}` refused access (403): the token lacks access, or the channel's Terms of Service were not accepted (`conda tos accept`), or a proxy blocks it.", channel.name),
+            format!(
+                "Channel `{}` refused access (403): the token lacks access, or the channel's Terms of Service were not accepted (`conda tos accept`), or a proxy blocks it.",
+                channel.name
+            ),
         ),
         429 => (
             Status::RateLimited,
-            format!("Channel `{}` rate-limits: retry later or use a mirror.", channel.name),
+            format!(
+                "Channel `{}` rate-limits: retry later or use a mirror.",
+                channel.name
+            ),
         ),
         _ => (
             Status::Error,
-            format!("Channel `{}` is failing ({status}): retry later or use a mirror.", channel.name),
+            format!(
+                "Channel `{}` is failing ({status}): retry later or use a mirror.",
+                channel.name
+            ),
         ),
     };
     ChannelFailure {
@@ -444,9 +451,15 @@ fn net_failure(channel: &ChannelRef, host: &str, e: &NetError) -> ChannelFailure
         status: Status::Unreachable,
         message: format!("channel `{}`: {}", channel.name, e.describe(host)),
         help: match e {
-            NetError::Tls { .. } => format!("Trust the CA of {host} (`--ca-cert FILE`; conda: `ssl_verify: /path/ca.pem` in .condarc)."),
-            NetError::Dns { .. } => format!("Check the channel URL's host `{host}`; in a private network, use the mirror the build can reach (`channel_alias` / `custom_channels`)."),
-            _ => format!("Check that the build can reach {host} (proxy, firewall), or use a mirror."),
+            NetError::Tls { .. } => format!(
+                "Trust the CA of {host} (`--ca-cert FILE`; conda: `ssl_verify: /path/ca.pem` in .condarc)."
+            ),
+            NetError::Dns { .. } => format!(
+                "Check the channel URL's host `{host}`; in a private network, use the mirror the build can reach (`channel_alias` / `custom_channels`)."
+            ),
+            _ => {
+                format!("Check that the build can reach {host} (proxy, firewall), or use a mirror.")
+            }
         },
         reason: Some(e.stage().to_string()),
         http_status: None,
@@ -461,9 +474,10 @@ fn index_repodata(
     let json: Vec<u8> = match variant {
         "zst" => {
             let mut out = Vec::new();
-            let mut dec = ruzstd::decoding::StreamingDecoder::new(body)
+            let mut dec =
+                ruzstd::decoding::StreamingDecoder::new(body).map_err(|e| format!("zstd: {e}"))?;
+            dec.read_to_end(&mut out)
                 .map_err(|e| format!("zstd: {e}"))?;
-            dec.read_to_end(&mut out).map_err(|e| format!("zstd: {e}"))?;
             out
         }
         "bz2" => {
@@ -495,7 +509,10 @@ fn index_repodata(
                 .map(|n| n.name)
         });
         if let Some(name) = name {
-            by_name.entry(name.to_ascii_lowercase()).or_default().push(rec);
+            by_name
+                .entry(name.to_ascii_lowercase())
+                .or_default()
+                .push(rec);
         }
     }
     Ok(by_name)
@@ -526,7 +543,11 @@ pub(crate) fn python_candidates(spec: &str) -> Option<Vec<Version>> {
         .all(|c| c.is_ascii_digit() || c == '.' || c == '*')
     {
         let base = spec.trim_end_matches(".*").trim_end_matches('*');
-        VersionSpec::from_str(&format!("{base}.*"), rattler_conda_types::ParseStrictness::Lenient).ok()?
+        VersionSpec::from_str(
+            &format!("{base}.*"),
+            rattler_conda_types::ParseStrictness::Lenient,
+        )
+        .ok()?
     } else {
         VersionSpec::from_str(spec, rattler_conda_types::ParseStrictness::Lenient).ok()?
     };
@@ -541,7 +562,9 @@ pub(crate) fn python_candidates(spec: &str) -> Option<Vec<Version>> {
         }
         if let Ok(v) = Version::from_str(&format!("3.{minor}"))
             && vs.matches(&v)
-            && !out.iter().any(|o| o.to_string().starts_with(&format!("3.{minor}.")))
+            && !out
+                .iter()
+                .any(|o| o.to_string().starts_with(&format!("3.{minor}.")))
         {
             out.push(v);
         }
@@ -602,7 +625,8 @@ fn supported_pythons(records: &[&PackageRecord]) -> Vec<String> {
             .collect();
         if records.iter().any(|r| {
             let deps = python_deps(r);
-            !deps.is_empty() && (python_ok(&deps, &v) || patches.iter().any(|p| python_ok(&deps, p)))
+            !deps.is_empty()
+                && (python_ok(&deps, &v) || patches.iter().any(|p| python_ok(&deps, p)))
         }) {
             out.insert(minor);
         }
@@ -641,17 +665,18 @@ fn closest_versions(versions: &[Version], spec: &MatchSpec) -> Vec<String> {
 
 /// Checks one MatchSpec.
 pub(crate) async fn check_conda(s: &Shared, t: &CondaTarget) -> Check {
-    let mk = |status: Status, kind: Option<&'static str>, message: String, details: CondaDetails| {
-        crate::check(
-            CheckType::Conda,
-            &t.spec,
-            status,
-            kind,
-            message,
-            t.source.clone(),
-            Specific::Conda(details),
-        )
-    };
+    let mk =
+        |status: Status, kind: Option<&'static str>, message: String, details: CondaDetails| {
+            crate::check(
+                CheckType::Conda,
+                &t.spec,
+                status,
+                kind,
+                message,
+                t.source.clone(),
+                Specific::Conda(details),
+            )
+        };
     let spec = match MatchSpec::from_str(t.spec.trim(), ParseMatchSpecOptions::lenient()) {
         Ok(m) => m,
         Err(e) => {
@@ -671,7 +696,10 @@ pub(crate) async fn check_conda(s: &Shared, t: &CondaTarget) -> Check {
             return mk(
                 Status::Ok,
                 None,
-                format!("`{}` matches names by pattern ({other}); not checked", t.spec.trim()),
+                format!(
+                    "`{}` matches names by pattern ({other}); not checked",
+                    t.spec.trim()
+                ),
                 CondaDetails::default(),
             );
         }
@@ -703,10 +731,7 @@ pub(crate) async fn check_conda(s: &Shared, t: &CondaTarget) -> Check {
             v
         }
     };
-    let python = t
-        .python
-        .clone()
-        .or_else(|| s.opts.python.clone());
+    let python = t.python.clone().or_else(|| s.opts.python.clone());
     let mut details = CondaDetails {
         package: name.clone(),
         channels: channels.iter().map(|c| channel_display(&c.url)).collect(),
@@ -778,26 +803,41 @@ pub(crate) async fn check_conda(s: &Shared, t: &CondaTarget) -> Check {
                     }
                 }
                 if has {
-                    carried.push(if c.via_defaults { "defaults".to_string() } else { c.name.clone() });
+                    carried.push(if c.via_defaults {
+                        "defaults".to_string()
+                    } else {
+                        c.name.clone()
+                    });
                 }
             }
         }
         carried.dedup();
         let similar = similar_names(&indexes, &name);
         details.carried_by = carried.clone();
-        let where_ = channels.iter().map(|c| c.name.clone()).collect::<Vec<_>>().join(", ");
+        let where_ = channels
+            .iter()
+            .map(|c| c.name.clone())
+            .collect::<Vec<_>>()
+            .join(", ");
         let mut help = if carried.is_empty() {
             format!("Check the package name `{name}`")
         } else {
             format!(
                 "`{name}` is in {}: add {} to `channels:` (or write `{}::{name}`)",
                 carried.join(", "),
-                if carried.len() == 1 { "it" } else { "one of them" },
+                if carried.len() == 1 {
+                    "it"
+                } else {
+                    "one of them"
+                },
                 carried[0]
             )
         };
         if !similar.is_empty() {
-            help.push_str(&format!("; similar names in the listed channels: {}", similar.join(", ")));
+            help.push_str(&format!(
+                "; similar names in the listed channels: {}",
+                similar.join(", ")
+            ));
         }
         help.push('.');
         let mut c = mk(
@@ -814,17 +854,36 @@ pub(crate) async fn check_conda(s: &Shared, t: &CondaTarget) -> Check {
         return finish(c);
     }
 
-    let matching: Vec<&(&ChannelRef, &String, PackageRecord)> =
-        with_name.iter().filter(|(_, _, r)| spec.matches(r)).collect();
+    let matching: Vec<&(&ChannelRef, &String, PackageRecord)> = with_name
+        .iter()
+        .filter(|(_, _, r)| spec.matches(r))
+        .collect();
     if matching.is_empty() {
-        let versions: Vec<Version> = with_name.iter().map(|(_, _, r)| r.version.version().clone()).collect();
+        let versions: Vec<Version> = with_name
+            .iter()
+            .map(|(_, _, r)| r.version.version().clone())
+            .collect();
         details.closest_versions = closest_versions(&versions, &spec);
-        let shown = details.closest_versions.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
+        let shown = details
+            .closest_versions
+            .iter()
+            .take(5)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
         let help = format!(
             "Pin a version that exists, e.g. `{name}={}`, or add a channel that has the version you need.",
-            details.closest_versions.first().cloned().unwrap_or_default()
+            details
+                .closest_versions
+                .first()
+                .cloned()
+                .unwrap_or_default()
         );
-        let where_ = channels.iter().map(|c| c.name.clone()).collect::<Vec<_>>().join(", ");
+        let where_ = channels
+            .iter()
+            .map(|c| c.name.clone())
+            .collect::<Vec<_>>()
+            .join(", ");
         let mut c = mk(
             Status::NotFound,
             Some("conda-package-not-found"),
@@ -848,7 +907,15 @@ pub(crate) async fn check_conda(s: &Shared, t: &CondaTarget) -> Check {
                     .cmp(&b.2.version)
                     .then(a.2.build_number.cmp(&b.2.build_number))
             })
-            .map(|(c, sd, r)| format!("{}/{sd}::{}-{}-{}", c.name, r.name.as_normalized(), r.version, r.build))
+            .map(|(c, sd, r)| {
+                format!(
+                    "{}/{sd}::{}-{}-{}",
+                    c.name,
+                    r.name.as_normalized(),
+                    r.version,
+                    r.build
+                )
+            })
     };
     if let Some(py) = &python
         && let Some(pythons) = python_candidates(py)
@@ -895,7 +962,9 @@ fn similar_names(indexes: &[(&ChannelRef, &String, Arc<SubdirIndex>)], name: &st
     for (_, _, idx) in indexes {
         for n in idx.names() {
             let d = crate::registry::levenshtein(n, name);
-            let close = d <= 2 || (n.contains(name) && n.len() <= name.len() + 6) || (name.contains(n) && n.len() >= 3);
+            let close = d <= 2
+                || (n.contains(name) && n.len() <= name.len() + 6)
+                || (name.contains(n) && n.len() >= 3);
             if close && n != name && !out.iter().any(|(_, o)| o == n) {
                 out.push((d, n.to_string()));
             }
@@ -951,8 +1020,14 @@ mod tests {
         let mut o = CondaOptions::default();
         o.custom_channels
             .insert("internal".into(), "https://mirror.example/conda".into());
-        assert_eq!(o.channel("internal").url, "https://mirror.example/conda/internal");
-        assert_eq!(o.channel("https://x.example/ch/").url, "https://x.example/ch");
+        assert_eq!(
+            o.channel("internal").url,
+            "https://mirror.example/conda/internal"
+        );
+        assert_eq!(
+            o.channel("https://x.example/ch/").url,
+            "https://x.example/ch"
+        );
     }
 
     #[test]
@@ -966,8 +1041,14 @@ mod tests {
 
     #[test]
     fn filenames() {
-        assert_eq!(name_from_filename("python-dateutil-2.8.2-pyhd8ed1ab_0.conda").as_deref(), Some("python-dateutil"));
-        assert_eq!(name_from_filename("numpy-1.26.4-py311h64a7726_0.tar.bz2").as_deref(), Some("numpy"));
+        assert_eq!(
+            name_from_filename("python-dateutil-2.8.2-pyhd8ed1ab_0.conda").as_deref(),
+            Some("python-dateutil")
+        );
+        assert_eq!(
+            name_from_filename("numpy-1.26.4-py311h64a7726_0.tar.bz2").as_deref(),
+            Some("numpy")
+        );
         assert_eq!(name_from_filename("weird"), None);
     }
 

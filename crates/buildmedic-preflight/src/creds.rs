@@ -9,18 +9,17 @@
 //! A credential is only ever attached to requests for the registry it is configured for
 //! and to the token realm that registry names in its challenge (see `registry`).
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-
-use tokio::sync::OnceCell;
 
 use crate::Options;
 
 /// A secret for one registry. `Debug` never shows the secret.
 #[derive(Clone, PartialEq, Eq)]
 pub enum Credential {
-    Basic { username: String, password: String },
+    Basic {
+        username: String,
+        password: String,
+    },
     /// A refresh token (`identitytoken` in config.json, `<token>` user of a helper).
     IdentityToken(String),
 }
@@ -65,7 +64,10 @@ pub enum CredsParseError {
 impl ScopedCredential {
     /// Parses `REGISTRY=USER:PASSWORD`; `default_registry` is used when the `REGISTRY=`
     /// part is absent (`--creds USER:PASSWORD` with one `--image`).
-    pub fn parse(s: &str, default_registry: Option<&str>) -> Result<ScopedCredential, CredsParseError> {
+    pub fn parse(
+        s: &str,
+        default_registry: Option<&str>,
+    ) -> Result<ScopedCredential, CredsParseError> {
         // A registry never contains '='; a user name rarely does: the first '=' ends the
         // registry part.
         let (registry, rest) = match s.split_once('=') {
@@ -132,7 +134,7 @@ pub struct CredentialStore {
     auth_file: Option<PathBuf>,
     docker_config: Option<PathBuf>,
     use_stores: bool,
-    looked_up: std::sync::Mutex<HashMap<String, Arc<OnceCell<Lookup>>>>,
+    looked_up: crate::OnceMap<Lookup>,
 }
 
 #[derive(Debug, Clone)]
@@ -165,7 +167,7 @@ impl CredentialStore {
             auth_file: std::env::var_os("REGISTRY_AUTH_FILE").map(PathBuf::from),
             docker_config,
             use_stores: opts.use_credential_stores,
-            looked_up: std::sync::Mutex::new(HashMap::new()),
+            looked_up: crate::OnceMap::default(),
         }
     }
 
@@ -208,12 +210,7 @@ impl CredentialStore {
                 None,
             );
         }
-        let cell = {
-            let Ok(mut map) = self.looked_up.lock() else {
-                return (None, None);
-            };
-            map.entry(registry.clone()).or_default().clone()
-        };
+        let cell = self.looked_up.cell(registry.clone());
         let auth_file = self.auth_file.clone();
         let docker_config = self.docker_config.clone();
         let lookup = cell

@@ -19,7 +19,10 @@ pub struct Discovered {
 pub fn discover(paths: &[PathBuf]) -> Discovered {
     let mut d = Discovered::default();
     for p in paths {
-        d.errors.push(format!("{}: definition discovery is not wired yet", p.display()));
+        d.errors.push(format!(
+            "{}: definition discovery is not wired yet",
+            p.display()
+        ));
     }
     d
 }

@@ -50,11 +50,7 @@ pub enum FetchError {
 
 /// GETs `req.url`, revalidating a cached copy. Non-200 answers are returned as they are
 /// (and not cached).
-pub async fn get_cached(
-    s: &Shared,
-    namespace: &str,
-    req: Request,
-) -> Result<Fetched, FetchError> {
+pub async fn get_cached(s: &Shared, namespace: &str, req: Request) -> Result<Fetched, FetchError> {
     let key = display_url(&req.url);
     let cached = s.cache.get_body(namespace, &key);
     if s.opts.offline {
@@ -118,4 +114,3 @@ pub async fn get_cached(
         attempts: answer.attempts,
     })
 }
-

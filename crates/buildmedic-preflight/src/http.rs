@@ -92,8 +92,7 @@ impl Resolve for SystemResolver {
                 Err(source) => Err(Box::new(DnsFailure {
                     host: host.clone(),
                     source,
-                })
-                    as Box<dyn StdError + Send + Sync>),
+                }) as Box<dyn StdError + Send + Sync>),
             }
         })
     }

@@ -292,24 +292,25 @@ impl Preflight {
             let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
             let mut set = tokio::task::JoinSet::new();
             let mut index = 0usize;
-            let spawn = |set: &mut tokio::task::JoinSet<(usize, Check)>,
-                         i: usize,
-                         fut: std::pin::Pin<Box<dyn Future<Output = Check> + Send>>| {
-                let shared = shared.clone();
-                let done = done.clone();
-                set.spawn(async move {
-                    let check = fut.await;
-                    let n = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
-                    if let Some(progress) = &shared.opts.progress {
-                        progress(Progress {
-                            done: n,
-                            total,
-                            target: check.target.clone(),
-                        });
-                    }
-                    (i, check)
-                });
-            };
+            let spawn =
+                |set: &mut tokio::task::JoinSet<(usize, Check)>,
+                 i: usize,
+                 fut: std::pin::Pin<Box<dyn Future<Output = Check> + Send>>| {
+                    let shared = shared.clone();
+                    let done = done.clone();
+                    set.spawn(async move {
+                        let check = fut.await;
+                        let n = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                        if let Some(progress) = &shared.opts.progress {
+                            progress(Progress {
+                                done: n,
+                                total,
+                                target: check.target.clone(),
+                            });
+                        }
+                        (i, check)
+                    });
+                };
             for t in targets.images {
                 let s = shared.clone();
                 spawn(
@@ -389,6 +390,27 @@ impl Preflight {
             .lock()
             .map(|n| n.clone())
             .unwrap_or_default()
+    }
+}
+
+/// Answers shared by the checks of a run, each computed once (`cell(key).get_or_init`).
+pub(crate) struct OnceMap<T>(
+    std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::OnceCell<T>>>>,
+);
+
+impl<T> Default for OnceMap<T> {
+    fn default() -> OnceMap<T> {
+        OnceMap(std::sync::Mutex::new(std::collections::HashMap::new()))
+    }
+}
+
+impl<T> OnceMap<T> {
+    /// The cell of `key` (a poisoned lock only loses the sharing, never the answer).
+    pub fn cell(&self, key: String) -> Arc<tokio::sync::OnceCell<T>> {
+        match self.0.lock() {
+            Ok(mut map) => map.entry(key).or_default().clone(),
+            Err(_) => Arc::new(tokio::sync::OnceCell::new()),
+        }
     }
 }
 

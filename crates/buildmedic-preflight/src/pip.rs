@@ -21,7 +21,6 @@ use std::sync::Arc;
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, AUTHORIZATION, RANGE};
 use serde::Deserialize;
-use tokio::sync::OnceCell;
 use uv_distribution_filename::DistFilename;
 use uv_normalize::PackageName;
 use uv_pep440::{Version, VersionSpecifiers};
@@ -77,12 +76,17 @@ pub fn pip_config(files: Option<&[PathBuf]>) -> (PipConfig, Vec<String>) {
         let map = match ini.read(text) {
             Ok(m) => m,
             Err(e) => {
-                problems.push(format!("{}: not a valid pip configuration ({e}); ignored", path.display()));
+                problems.push(format!(
+                    "{}: not a valid pip configuration ({e}); ignored",
+                    path.display()
+                ));
                 continue;
             }
         };
         for section in ["global", "install"] {
-            let Some(sec) = map.get(section) else { continue };
+            let Some(sec) = map.get(section) else {
+                continue;
+            };
             for (key, value) in sec {
                 let key = key.replace('_', "-");
                 let Some(value) = value else { continue };
@@ -161,7 +165,10 @@ impl Index {
         } else {
             use base64::Engine;
             let user = crate::conda::percent_decode(url.username());
-            let pass = url.password().map(crate::conda::percent_decode).unwrap_or_default();
+            let pass = url
+                .password()
+                .map(crate::conda::percent_decode)
+                .unwrap_or_default();
             Some(format!(
                 "Basic {}",
                 base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"))
@@ -205,8 +212,8 @@ struct PageFailure {
 pub struct Indexes {
     config: PipConfig,
     notes: Vec<String>,
-    pages: std::sync::Mutex<HashMap<String, Arc<OnceCell<PageResult>>>>,
-    metadata: std::sync::Mutex<HashMap<String, Arc<OnceCell<Option<String>>>>>,
+    pages: crate::OnceMap<PageResult>,
+    metadata: crate::OnceMap<Option<String>>,
 }
 
 impl Indexes {
@@ -219,8 +226,8 @@ impl Indexes {
         Indexes {
             config,
             notes,
-            pages: std::sync::Mutex::new(HashMap::new()),
-            metadata: std::sync::Mutex::new(HashMap::new()),
+            pages: crate::OnceMap::default(),
+            metadata: crate::OnceMap::default(),
         }
     }
 }
@@ -251,13 +258,12 @@ fn indexes_for(s: &Shared, t: &PipTarget) -> Vec<Index> {
 /// The project page of `name` on `index`; `Ok(None)` when the index does not have it.
 async fn page(s: &Shared, index: &Index, name: &PackageName) -> PageResult {
     let key = format!("{}{name}/", index.url);
-    let cell = {
-        let Ok(mut map) = s.indexes.pages.lock() else {
-            return Ok(None);
-        };
-        map.entry(key).or_default().clone()
-    };
-    cell.get_or_init(|| fetch_page(s, index, name)).await.clone()
+    s.indexes
+        .pages
+        .cell(key)
+        .get_or_init(|| fetch_page(s, index, name))
+        .await
+        .clone()
 }
 
 async fn fetch_page(s: &Shared, index: &Index, name: &PackageName) -> PageResult {
@@ -275,7 +281,10 @@ async fn fetch_page(s: &Shared, index: &Index, name: &PackageName) -> PageResult
             return Err(PageFailure {
                 status: Status::Error,
                 kind: "pip-no-matching-distribution",
-                message: format!("offline: no cached project page for `{name}` on {}", index.display),
+                message: format!(
+                    "offline: no cached project page for `{name}` on {}",
+                    index.display
+                ),
                 help: "Run preflight once online to fill the cache, or drop --offline.".to_string(),
                 reason: Some("offline".to_string()),
                 http_status: None,
@@ -293,13 +302,24 @@ async fn fetch_page(s: &Shared, index: &Index, name: &PackageName) -> PageResult
                 message: format!(
                     "the index {} requires credentials ({}) and the build has none for it",
                     index.display,
-                    if index.auth.is_some() { "the ones in the URL were rejected" } else { "401 Unauthorized" }
+                    if index.auth.is_some() {
+                        "the ones in the URL were rejected"
+                    } else {
+                        "401 Unauthorized"
+                    }
                 ),
                 help: format!(
                     "pip would prompt for a user name and password, which a build cannot answer: put credentials for {} in the index URL from a secret (`https://${{USER}}:${{TOKEN}}@{}/...`), a netrc file or a keyring.",
                     index.host, index.host
                 ),
-                reason: Some(if index.auth.is_some() { "rejected" } else { "no-credentials" }.to_string()),
+                reason: Some(
+                    if index.auth.is_some() {
+                        "rejected"
+                    } else {
+                        "no-credentials"
+                    }
+                    .to_string(),
+                ),
                 http_status: Some(401),
             });
         }
@@ -310,11 +330,20 @@ async fn fetch_page(s: &Shared, index: &Index, name: &PackageName) -> PageResult
                 status: Status::Forbidden,
                 kind: "pip-install-failed",
                 message: if with_creds {
-                    format!("the index {} refused the credentials in its URL for `{name}` (403 Forbidden)", index.display)
+                    format!(
+                        "the index {} refused the credentials in its URL for `{name}` (403 Forbidden)",
+                        index.display
+                    )
                 } else {
-                    format!("the index {} refused access to `{name}` (403 Forbidden)", index.display)
+                    format!(
+                        "the index {} refused access to `{name}` (403 Forbidden)",
+                        index.display
+                    )
                 },
-                help: format!("Check that the credentials for {} are current and may read this project (a feed permission, an expired token).", index.host),
+                help: format!(
+                    "Check that the credentials for {} are current and may read this project (a feed permission, an expired token).",
+                    index.host
+                ),
                 reason: with_creds.then(|| "rejected".to_string()),
                 http_status: Some(403),
             });
@@ -323,7 +352,10 @@ async fn fetch_page(s: &Shared, index: &Index, name: &PackageName) -> PageResult
             return Err(PageFailure {
                 status: Status::RateLimited,
                 kind: "pip-install-failed",
-                message: format!("the index {} rate-limited the request (429 after {} attempts)", index.display, fetched.attempts),
+                message: format!(
+                    "the index {} rate-limited the request (429 after {} attempts)",
+                    index.display, fetched.attempts
+                ),
                 help: "Retry later or use a mirror.".to_string(),
                 reason: None,
                 http_status: Some(429),
@@ -333,7 +365,10 @@ async fn fetch_page(s: &Shared, index: &Index, name: &PackageName) -> PageResult
             return Err(PageFailure {
                 status: Status::Error,
                 kind: "pip-install-failed",
-                message: format!("the index {} answered {} for `{name}` (after {} attempts)", index.display, fetched.status, fetched.attempts),
+                message: format!(
+                    "the index {} answered {} for `{name}` (after {} attempts)",
+                    index.display, fetched.status, fetched.attempts
+                ),
                 help: "Retry later; if it persists, check the index's status.".to_string(),
                 reason: None,
                 http_status: Some(st),
@@ -354,8 +389,12 @@ async fn fetch_page(s: &Shared, index: &Index, name: &PackageName) -> PageResult
         None => Err(PageFailure {
             status: Status::Error,
             kind: "pip-install-failed",
-            message: format!("the project page of `{name}` on {} cannot be read", index.display),
-            help: "The index serves a page that is neither PEP 691 JSON nor PEP 503 HTML.".to_string(),
+            message: format!(
+                "the project page of `{name}` on {} cannot be read",
+                index.display
+            ),
+            help: "The index serves a page that is neither PEP 691 JSON nor PEP 503 HTML."
+                .to_string(),
             reason: None,
             http_status: Some(200),
         }),
@@ -368,9 +407,18 @@ fn net_failure(index: &Index, e: &NetError) -> PageFailure {
         kind: "network-io",
         message: format!("the index {}: {}", index.display, e.describe(&index.host)),
         help: match e {
-            NetError::Tls { .. } => format!("Trust the CA of {} (`--ca-cert FILE`; pip: `--cert` or `PIP_CERT`).", index.host),
-            NetError::Dns { .. } => format!("Check the index host `{}` (a typo, or a private index the build's network cannot resolve).", index.host),
-            _ => format!("Check that the build can reach {} (proxy, firewall).", index.host),
+            NetError::Tls { .. } => format!(
+                "Trust the CA of {} (`--ca-cert FILE`; pip: `--cert` or `PIP_CERT`).",
+                index.host
+            ),
+            NetError::Dns { .. } => format!(
+                "Check the index host `{}` (a typo, or a private index the build's network cannot resolve).",
+                index.host
+            ),
+            _ => format!(
+                "Check that the build can reach {} (proxy, firewall).",
+                index.host
+            ),
         },
         reason: Some(e.stage().to_string()),
         http_status: None,
@@ -463,7 +511,7 @@ pub fn parse_html_page(body: &[u8], page_url: &url::Url) -> Option<Vec<IndexFile
                     let filename = if text.trim().is_empty() {
                         url.path_segments()
                             .and_then(|mut s| s.next_back())
-                            .map(|s| crate::conda::percent_decode(s))
+                            .map(crate::conda::percent_decode)
                             .unwrap_or_default()
                     } else {
                         text.trim().to_string()
@@ -504,7 +552,10 @@ struct Env {
 }
 
 fn env_for(s: &Shared, python: &str) -> Option<Env> {
-    let py = python.trim().trim_start_matches("python").trim_start_matches(['=', ' ']);
+    let py = python
+        .trim()
+        .trim_start_matches("python")
+        .trim_start_matches(['=', ' ']);
     let parts: Vec<&str> = py.split('.').collect();
     let major: u8 = parts.first()?.parse().ok()?;
     let minor: u8 = parts.get(1)?.trim_end_matches('*').parse().ok()?;
@@ -533,7 +584,10 @@ fn env_for(s: &Shared, python: &str) -> Option<Env> {
     };
     let tags = tags_for(minor);
     let other_pythons: Vec<Tags> = if major == 3 {
-        (6..=15).filter(|m| *m != minor).filter_map(tags_for).collect()
+        (6..=15)
+            .filter(|m| *m != minor)
+            .filter_map(tags_for)
+            .collect()
     } else {
         Vec::new()
     };
@@ -623,13 +677,23 @@ pub(crate) async fn check_pip(s: &Shared, t: &PipTarget) -> Check {
         Ok(r) => r,
         Err(e) => {
             let first = e.to_string().lines().next().unwrap_or("").to_string();
-            let single_eq = t.requirement.contains('=') && !t.requirement.contains("==")
-                && !t.requirement.contains(">=") && !t.requirement.contains("<=")
-                && !t.requirement.contains("~=") && !t.requirement.contains("!=");
+            let single_eq = t.requirement.contains('=')
+                && !t.requirement.contains("==")
+                && !t.requirement.contains(">=")
+                && !t.requirement.contains("<=")
+                && !t.requirement.contains("~=")
+                && !t.requirement.contains("!=");
             let mut c = mk(
                 Status::Invalid,
-                Some(if single_eq { "pip-invalid-operator" } else { "pip-install-failed" }),
-                format!("`{}` is not a valid requirement: {first}", t.requirement.trim()),
+                Some(if single_eq {
+                    "pip-invalid-operator"
+                } else {
+                    "pip-install-failed"
+                }),
+                format!(
+                    "`{}` is not a valid requirement: {first}",
+                    t.requirement.trim()
+                ),
                 details,
             );
             c.details.help = Some("Write it as PEP 508 `name[extras] (op version, ...) ; marker`, e.g. `requests==2.31.0` (`==`, not `=`).".to_string());
@@ -639,7 +703,7 @@ pub(crate) async fn check_pip(s: &Shared, t: &PipTarget) -> Check {
     details.package = req.name.to_string();
     if let (Some(env), false) = (&env, req.marker.is_true())
         && let Some(m) = &env.markers
-        && !req.marker.clone().evaluate(m, &[])
+        && !req.marker.evaluate(m, &[])
     {
         return mk(
             Status::Ok,
@@ -660,7 +724,10 @@ pub(crate) async fn check_pip(s: &Shared, t: &PipTarget) -> Check {
             return mk(
                 Status::Ok,
                 None,
-                format!("`{}` is a direct URL requirement; its index is not consulted (not checked)", req.name),
+                format!(
+                    "`{}` is a direct URL requirement; its index is not consulted (not checked)",
+                    req.name
+                ),
                 details,
             );
         }
@@ -696,7 +763,11 @@ pub(crate) async fn check_pip(s: &Shared, t: &PipTarget) -> Check {
     let mut versions: Vec<Version> = dists.iter().map(|d| d.0.clone()).collect();
     versions.dedup();
     details.versions = versions.iter().map(ToString::to_string).collect();
-    let where_ = indexes.iter().map(|i| i.display.clone()).collect::<Vec<_>>().join(", ");
+    let where_ = indexes
+        .iter()
+        .map(|i| i.display.clone())
+        .collect::<Vec<_>>()
+        .join(", ");
     if versions.is_empty() {
         let mut c = mk(
             Status::NotFound,
@@ -715,8 +786,10 @@ pub(crate) async fn check_pip(s: &Shared, t: &PipTarget) -> Check {
     // pip: pre-releases only when the specifier names one or no final release matches;
     // yanked files only for an exact `==` pin.
     let exact_pin = specifiers.iter().any(|s| {
-        matches!(s.operator(), uv_pep440::Operator::Equal | uv_pep440::Operator::ExactEqual)
-            && !s.to_string().contains('*')
+        matches!(
+            s.operator(),
+            uv_pep440::Operator::Equal | uv_pep440::Operator::ExactEqual
+        ) && !s.to_string().contains('*')
     });
     let mentions_pre = specifiers.iter().any(|s| s.version().any_prerelease());
     let mut matching: Vec<&Version> = versions
@@ -726,12 +799,7 @@ pub(crate) async fn check_pip(s: &Shared, t: &PipTarget) -> Check {
     if matching.is_empty() && !mentions_pre {
         matching = versions.iter().filter(|v| specifiers.contains(v)).collect();
     }
-    matching.retain(|v| {
-        exact_pin
-            || dists
-                .iter()
-                .any(|(dv, _, f, _)| dv == *v && !f.yanked)
-    });
+    matching.retain(|v| exact_pin || dists.iter().any(|(dv, _, f, _)| dv == *v && !f.yanked));
     details.matching_versions = matching.iter().map(|v| v.to_string()).collect();
     if matching.is_empty() {
         let shown: Vec<String> = versions.iter().rev().map(ToString::to_string).collect();
@@ -748,7 +816,10 @@ pub(crate) async fn check_pip(s: &Shared, t: &PipTarget) -> Check {
         );
         c.details.help = Some(format!(
             "Pin a version that exists (the newest is {}), or add the index that has the one you need.",
-            versions.first().map(ToString::to_string).unwrap_or_default()
+            versions
+                .first()
+                .map(ToString::to_string)
+                .unwrap_or_default()
         ));
         c.details.reason = Some("version".to_string());
         return c;
@@ -829,7 +900,10 @@ pub(crate) async fn check_pip(s: &Shared, t: &PipTarget) -> Check {
             return mk(
                 Status::Ok,
                 None,
-                format!("`{}` {v} has a wheel for Python {} on {} ({})", req.name, env.python, s.opts.platform, w.filename),
+                format!(
+                    "`{}` {v} has a wheel for Python {} on {} ({})",
+                    req.name, env.python, s.opts.platform, w.filename
+                ),
                 details,
             );
         }
@@ -869,7 +943,11 @@ pub(crate) async fn check_pip(s: &Shared, t: &PipTarget) -> Check {
             format!(
                 "`{}` has versions matching `{}` ({}), but none for Python {}: {}",
                 req.name,
-                if specifiers.is_empty() { "any".to_string() } else { specifiers.to_string() },
+                if specifiers.is_empty() {
+                    "any".to_string()
+                } else {
+                    specifiers.to_string()
+                },
                 details.matching_versions.join(", "),
                 env.python,
                 examples.join("; ")
@@ -907,16 +985,15 @@ pub(crate) async fn check_pip(s: &Shared, t: &PipTarget) -> Check {
 /// Requires-Python of a wheel from its METADATA (PEP 658 file, else range requests),
 /// once per file and run. `None` when it has none or it cannot be read.
 async fn wheel_requires_python(s: &Shared, f: &IndexFile, index: &Index) -> Option<String> {
-    let cell = {
-        let mut map = s.indexes.metadata.lock().ok()?;
-        map.entry(f.url.to_string()).or_default().clone()
-    };
-    cell.get_or_init(|| async {
-        let metadata = read_wheel_metadata(s, f, index).await?;
-        requires_python_of(&metadata)
-    })
-    .await
-    .clone()
+    s.indexes
+        .metadata
+        .cell(f.url.to_string())
+        .get_or_init(|| async {
+            let metadata = read_wheel_metadata(s, f, index).await?;
+            requires_python_of(&metadata)
+        })
+        .await
+        .clone()
 }
 
 /// `Requires-Python:` of a core metadata document (RFC 822 headers up to the first blank line).
@@ -999,6 +1076,7 @@ async fn read_wheel_metadata(s: &Shared, f: &IndexFile, index: &Index) -> Option
     None
 }
 
+#[derive(Debug)]
 enum ZipNeed {
     Range(u64, u64),
     Broken,
@@ -1111,7 +1189,10 @@ mod tests {
             {"filename":"demo-1.0.tar.gz","url":"/files/demo-1.0.tar.gz","hashes":{},"requires-python":">=3.9","yanked":"broken"},
             {"filename":"demo-1.0-py3-none-any.whl","url":"https://f.example/demo-1.0-py3-none-any.whl","hashes":{},"core-metadata":{"sha256":"x"}}]}"#;
         let files = parse_json_page(json, &base()).unwrap();
-        assert_eq!(files[0].url.as_str(), "https://idx.example/files/demo-1.0.tar.gz");
+        assert_eq!(
+            files[0].url.as_str(),
+            "https://idx.example/files/demo-1.0.tar.gz"
+        );
         assert!(files[0].yanked);
         assert_eq!(files[0].requires_python.as_deref(), Some(">=3.9"));
         assert!(files[1].core_metadata && !files[1].yanked);
@@ -1132,7 +1213,10 @@ mod tests {
         assert!(!i.display.contains("p%40ss") && !i.display.contains("user"));
         use base64::Engine;
         let expected = base64::engine::general_purpose::STANDARD.encode("user:p@ss");
-        assert_eq!(i.auth.as_deref(), Some(format!("Basic {expected}").as_str()));
+        assert_eq!(
+            i.auth.as_deref(),
+            Some(format!("Basic {expected}").as_str())
+        );
     }
 
     #[test]
@@ -1141,12 +1225,25 @@ mod tests {
         let global = dir.path().join("global.conf");
         let user = dir.path().join("user.conf");
         std::fs::write(&global, "[global]\nindex-url = https://global.example/simple\nextra-index-url =\n    https://a.example/simple\n    https://b.example/simple\n").unwrap();
-        std::fs::write(&user, "[install]\nindex_url = https://user.example/simple\n").unwrap();
+        std::fs::write(
+            &user,
+            "[install]\nindex_url = https://user.example/simple\n",
+        )
+        .unwrap();
         let (cfg, problems) = pip_config(Some(&[global, user.clone()]));
         assert!(problems.is_empty(), "{problems:?}");
-        assert_eq!(cfg.index_url.as_deref(), Some("https://user.example/simple"));
-        assert_eq!(cfg.extra_index_urls, ["https://a.example/simple", "https://b.example/simple"]);
-        assert_eq!(cfg.index_url_source.as_deref(), Some(user.display().to_string().as_str()));
+        assert_eq!(
+            cfg.index_url.as_deref(),
+            Some("https://user.example/simple")
+        );
+        assert_eq!(
+            cfg.extra_index_urls,
+            ["https://a.example/simple", "https://b.example/simple"]
+        );
+        assert_eq!(
+            cfg.index_url_source.as_deref(),
+            Some(user.display().to_string().as_str())
+        );
     }
 
     #[test]
@@ -1155,23 +1252,47 @@ mod tests {
         let mut buf = std::io::Cursor::new(Vec::new());
         {
             let mut z = zip::ZipWriter::new(&mut buf);
-            let o = zip::write::SimpleFileOptions::default();
+            let o = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Stored);
             z.start_file("demo/__init__.py", o).unwrap();
             z.write_all(&vec![b'#'; 200_000]).unwrap();
             z.start_file("demo-1.0.dist-info/METADATA", o).unwrap();
-            z.write_all(b"Name: demo\nRequires-Python: >=3.10\n").unwrap();
+            z.write_all(b"Name: demo\nRequires-Python: >=3.10\n")
+                .unwrap();
             z.finish().unwrap();
         }
         let bytes = buf.into_inner();
-        let tail_start = bytes.len() - 1000;
-        let sparse = Sparse {
+        // As read_wheel_metadata does: a tail, then the ranges the reader asks for.
+        let tail_start = bytes.len() - 4096;
+        let mut sparse = Sparse {
             len: bytes.len() as u64,
             chunks: vec![(tail_start as u64, bytes[tail_start..].to_vec())],
         };
-        let text = metadata_from_zip(&sparse).unwrap();
+        let mut rounds = 0;
+        let text = loop {
+            match metadata_from_zip(&sparse) {
+                Ok(text) => break text,
+                Err(ZipNeed::Range(start, len)) => {
+                    let end = ((start + len.max(65536)) as usize).min(bytes.len());
+                    sparse.chunks.push((start, bytes[start as usize..end].to_vec()));
+                }
+                Err(ZipNeed::Broken) => panic!("broken"),
+            }
+            rounds += 1;
+            assert!(rounds < 4, "too many ranges");
+        };
         assert_eq!(requires_python_of(&text).as_deref(), Some(">=3.10"));
+        // Only the end of the file was read, not the 200 kB before METADATA.
+        let fetched: usize = sparse.chunks.iter().map(|(_, d)| d.len()).sum();
+        assert!(fetched < 140_000, "{fetched}");
         // Without the tail, the reader says which range it needs.
-        let empty = Sparse { len: bytes.len() as u64, chunks: vec![] };
-        assert!(matches!(metadata_from_zip(&empty), Err(ZipNeed::Range(_, _))));
+        let empty = Sparse {
+            len: bytes.len() as u64,
+            chunks: vec![],
+        };
+        assert!(matches!(
+            metadata_from_zip(&empty),
+            Err(ZipNeed::Range(_, _))
+        ));
     }
 }

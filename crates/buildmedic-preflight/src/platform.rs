@@ -72,7 +72,8 @@ impl TargetPlatform {
     /// does: same os and architecture; the variant must match when both name one (`arm64`
     /// without a variant means `v8`).
     pub fn matches(&self, os: &str, architecture: &str, variant: Option<&str>) -> bool {
-        if !self.os.eq_ignore_ascii_case(os) || !self.architecture.eq_ignore_ascii_case(architecture)
+        if !self.os.eq_ignore_ascii_case(os)
+            || !self.architecture.eq_ignore_ascii_case(architecture)
         {
             return false;
         }

@@ -12,15 +12,14 @@
 //! 4. An index / manifest list is fetched (`GET`) to see whether the target platform is in
 //!    it. A missing tag lists the tags that exist (`GET /v2/NAME/tags/list`).
 
-use std::collections::HashMap;
-use std::sync::Arc;
+// `Failure` is the payload of a failed check, built once per check: its size does not matter.
+#![allow(clippy::result_large_err)]
 
 use base64::Engine;
 use buildmedic_lint::image_ref::grammar;
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, AUTHORIZATION, WWW_AUTHENTICATE};
 use serde::{Deserialize, Serialize};
-use tokio::sync::OnceCell;
 
 use crate::creds::{Credential, Found, normalize_registry};
 use crate::http::{Answer, NetError, Request, host_port};
@@ -42,8 +41,8 @@ const TAGS_SHOWN: usize = 10;
 /// fetched once.
 #[derive(Default)]
 pub struct Registries {
-    endpoints: std::sync::Mutex<HashMap<String, Arc<OnceCell<Result<Endpoint, Failure>>>>>,
-    tokens: std::sync::Mutex<HashMap<String, Arc<OnceCell<Result<String, Failure>>>>>,
+    endpoints: crate::OnceMap<Result<Endpoint, Failure>>,
+    tokens: crate::OnceMap<Result<String, Failure>>,
 }
 
 /// A registry that answered the ping.
@@ -88,9 +87,7 @@ impl Failure {
         let kind = match status {
             Status::Ok => None,
             Status::NotFound | Status::Invalid => Some("image-not-found"),
-            Status::Unauthorized | Status::Forbidden | Status::RateLimited => {
-                Some("registry-auth")
-            }
+            Status::Unauthorized | Status::Forbidden | Status::RateLimited => Some("registry-auth"),
             Status::Unreachable | Status::Error => Some("registry-unreachable"),
         };
         Failure {
@@ -139,7 +136,9 @@ impl Failure {
             NetError::Timeout => format!(
                 "{host} accepted no request in time: check the network path (proxy, firewall dropping packets) or raise --timeout."
             ),
-            NetError::Other { .. } => format!("Retry; if it persists, check the network path to {host}."),
+            NetError::Other { .. } => {
+                format!("Retry; if it persists, check the network path to {host}.")
+            }
         };
         Failure::new(Status::Unreachable, err.describe(host))
             .help(help)
@@ -291,10 +290,7 @@ pub(crate) async fn check_image(s: &Shared, t: &ImageTarget) -> Check {
         platform: platform.clone(),
         ..ImageDetails::default()
     };
-    let (found, note) = s
-        .creds
-        .lookup(&image.registry, t.credential.as_ref())
-        .await;
+    let (found, note) = s.creds.lookup(&image.registry, t.credential.as_ref()).await;
     if let Some(note) = note {
         s.note(note);
     }
@@ -305,7 +301,13 @@ pub(crate) async fn check_image(s: &Shared, t: &ImageTarget) -> Check {
     );
     let secrets: Vec<String> = found
         .as_ref()
-        .map(|f| f.credential.secrets().iter().map(|s| s.to_string()).collect())
+        .map(|f| {
+            f.credential
+                .secrets()
+                .iter()
+                .map(|s| s.to_string())
+                .collect()
+        })
         .unwrap_or_default();
     let cache_key = format!("image\n{}\n{}", image.full(), platform);
 
@@ -315,10 +317,7 @@ pub(crate) async fn check_image(s: &Shared, t: &ImageTarget) -> Check {
             None => (
                 Err(Failure::new(
                     Status::Error,
-                    format!(
-                        "offline: no cached answer for `{}`",
-                        image.full()
-                    ),
+                    format!("offline: no cached answer for `{}`", image.full()),
                 )
                 .help("Run preflight once online to fill the cache, or drop --offline.".to_string())
                 .reason("offline")),
@@ -445,7 +444,12 @@ async fn resolve(s: &Shared, image: &Image, found: Option<&Found>) -> Result<Cac
             image.repository,
             image.reference()
         ))
-        .map_err(|e| Failure::new(Status::Invalid, format!("cannot build the manifest URL: {e}")))?;
+        .map_err(|e| {
+            Failure::new(
+                Status::Invalid,
+                format!("cannot build the manifest URL: {e}"),
+            )
+        })?;
 
     let mut challenge = endpoint.challenge.clone();
     if let Challenge::Bearer { scope: s_, .. } = &mut challenge {
@@ -485,9 +489,7 @@ async fn resolve(s: &Shared, image: &Image, found: Option<&Found>) -> Result<Cac
                 (Challenge::Bearer { .. }, Challenge::None | Challenge::Basic) => true,
                 (Challenge::Basic, Challenge::None) => true,
                 (
-                    Challenge::Bearer {
-                        realm, service, ..
-                    },
+                    Challenge::Bearer { realm, service, .. },
                     Challenge::Bearer {
                         realm: r0,
                         service: s0,
@@ -870,12 +872,7 @@ pub(crate) fn levenshtein(a: &str, b: &str) -> usize {
 
 /// The ping, once per registry and run.
 async fn endpoint(s: &Shared, host: &str) -> Result<Endpoint, Failure> {
-    let cell = {
-        let Ok(mut map) = s.registries.endpoints.lock() else {
-            return Err(Failure::new(Status::Error, "internal lock poisoned".to_string()));
-        };
-        map.entry(host.to_string()).or_default().clone()
-    };
+    let cell = s.registries.endpoints.cell(host.to_string());
     cell.get_or_init(|| ping(s, host)).await.clone()
 }
 
@@ -889,7 +886,11 @@ fn is_insecure(s: &Shared, host: &str) -> bool {
 async fn ping(s: &Shared, host: &str) -> Result<Endpoint, Failure> {
     let insecure = is_insecure(s, host);
     // docker: HTTPS first; for an insecure registry, unverified HTTPS, then plain HTTP.
-    let schemes: &[&str] = if insecure { &["https", "http"] } else { &["https"] };
+    let schemes: &[&str] = if insecure {
+        &["https", "http"]
+    } else {
+        &["https"]
+    };
     let mut last_err = None;
     for scheme in schemes {
         let Ok(base) = url::Url::parse(&format!("{scheme}://{host}/")) else {
@@ -922,7 +923,12 @@ async fn ping(s: &Shared, host: &str) -> Result<Endpoint, Failure> {
     Err(Failure::net(&err, host))
 }
 
-fn classify_ping(host: &str, base: url::Url, insecure: bool, a: &Answer) -> Result<Endpoint, Failure> {
+fn classify_ping(
+    host: &str,
+    base: url::Url,
+    insecure: bool,
+    a: &Answer,
+) -> Result<Endpoint, Failure> {
     let challenge = match a.status {
         StatusCode::OK => Challenge::None,
         StatusCode::UNAUTHORIZED => a
@@ -947,7 +953,9 @@ fn classify_ping(host: &str, base: url::Url, insecure: bool, a: &Answer) -> Resu
                     a.attempts
                 ),
             )
-            .help(format!("{host} limits the request rate: retry later, authenticate, or use a mirror."))
+            .help(format!(
+                "{host} limits the request rate: retry later, authenticate, or use a mirror."
+            ))
             .http(a));
         }
         StatusCode::NOT_FOUND => {
@@ -967,7 +975,9 @@ fn classify_ping(host: &str, base: url::Url, insecure: bool, a: &Answer) -> Resu
             .http(a);
             if st.is_server_error() {
                 f.status = Status::Error;
-                f = f.help(format!("The registry is failing ({st}): retry later or check its status page."));
+                f = f.help(format!(
+                    "The registry is failing ({st}): retry later or check its status page."
+                ));
             }
             return Err(f);
         }
@@ -1109,12 +1119,7 @@ async fn token(
 ) -> Result<String, Failure> {
     let who = found.map_or("anonymous".to_string(), |f| f.source.clone());
     let key = format!("{realm}\n{}\n{scope}\n{who}", service.unwrap_or(""));
-    let cell = {
-        let Ok(mut map) = s.registries.tokens.lock() else {
-            return Err(Failure::new(Status::Error, "internal lock poisoned".to_string()));
-        };
-        map.entry(key).or_default().clone()
-    };
+    let cell = s.registries.tokens.cell(key);
     cell.get_or_init(|| fetch_token(s, realm, service, scope, found))
         .await
         .clone()
@@ -1171,15 +1176,11 @@ async fn fetch_token(
     };
     req.insecure = insecure;
     req.max_body = 1 << 20;
-    let answer = s
-        .net
-        .send(&req)
-        .await
-        .map_err(|e| {
-            let mut f = Failure::net(&e, &realm_host);
-            f.message = format!("token server: {}", f.message);
-            f
-        })?;
+    let answer = s.net.send(&req).await.map_err(|e| {
+        let mut f = Failure::net(&e, &realm_host);
+        f.message = format!("token server: {}", f.message);
+        f
+    })?;
     match answer.status {
         StatusCode::OK => {
             #[derive(Deserialize)]
@@ -1268,7 +1269,12 @@ mod tests {
             r#"Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/python:pull""#,
         );
         match c {
-            Challenge::Bearer { realm, service, scope, error } => {
+            Challenge::Bearer {
+                realm,
+                service,
+                scope,
+                error,
+            } => {
                 assert_eq!(realm.as_str(), "https://auth.docker.io/token");
                 assert_eq!(service.as_deref(), Some("registry.docker.io"));
                 assert_eq!(scope.as_deref(), Some("repository:library/python:pull"));
@@ -1276,14 +1282,24 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert_eq!(parse_challenge(r#"Basic realm="Registry Realm""#), Challenge::Basic);
+        assert_eq!(
+            parse_challenge(r#"Basic realm="Registry Realm""#),
+            Challenge::Basic
+        );
         assert!(matches!(
             parse_challenge(r#"Negotiate abc, Basic realm="x""#),
             Challenge::Basic | Challenge::Unsupported(_)
         ));
-        assert!(matches!(parse_challenge("Digest realm=\"x\", nonce=\"y\""), Challenge::Unsupported(_)));
-        match parse_challenge(r#"Bearer realm="http://127.0.0.1:1/token",service="s",error="insufficient_scope""#) {
-            Challenge::Bearer { error, .. } => assert_eq!(error.as_deref(), Some("insufficient_scope")),
+        assert!(matches!(
+            parse_challenge("Digest realm=\"x\", nonce=\"y\""),
+            Challenge::Unsupported(_)
+        ));
+        match parse_challenge(
+            r#"Bearer realm="http://127.0.0.1:1/token",service="s",error="insufficient_scope""#,
+        ) {
+            Challenge::Bearer { error, .. } => {
+                assert_eq!(error.as_deref(), Some("insufficient_scope"))
+            }
             other => panic!("{other:?}"),
         }
     }

@@ -38,7 +38,10 @@ fn specs_against_a_channel() {
     assert_eq!(c.status, Status::Ok, "{}", c.message);
     assert_eq!(c.kind, None);
     assert!(
-        conda(&c).found.as_deref().is_some_and(|f| f.ends_with("linux-64::demo-lib-1.0.0-py311_0")),
+        conda(&c)
+            .found
+            .as_deref()
+            .is_some_and(|f| f.ends_with("linux-64::demo-lib-1.0.0-py311_0")),
         "{:?}",
         conda(&c).found
     );
@@ -63,12 +66,22 @@ fn specs_against_a_channel() {
     assert_eq!(c.details.reason.as_deref(), Some("version"));
     assert_eq!(conda(&c).closest_versions, ["1.1.0", "1.0.0"]);
     let c = check(opts(), "demo-lib=1.0.5", &main, Some("3.11"));
-    assert_eq!(conda(&c).closest_versions.first().map(String::as_str), Some("1.0.0"), "{}", c.message);
+    assert_eq!(
+        conda(&c).closest_versions.first().map(String::as_str),
+        Some("1.0.0"),
+        "{}",
+        c.message
+    );
 
     // noarch and packages without Python.
     let c = check(opts(), "noarch-tool>=0.3", &main, Some("3.12"));
     assert_eq!(c.status, Status::Ok, "{}", c.message);
-    assert!(conda(&c).found.as_deref().is_some_and(|f| f.contains("/noarch::")));
+    assert!(
+        conda(&c)
+            .found
+            .as_deref()
+            .is_some_and(|f| f.contains("/noarch::"))
+    );
     let c = check(opts(), "cpp-lib 2.1.*", &main, Some("3.11"));
     assert_eq!(c.status, Status::Ok, "{}", c.message);
 
@@ -81,7 +94,14 @@ fn specs_against_a_channel() {
     let c = check(opts(), "demo-lb", &main, None);
     assert_eq!(c.status, Status::NotFound);
     assert!(conda(&c).carried_by.is_empty());
-    assert!(c.details.help.as_deref().is_some_and(|h| h.contains("demo-lib")), "{:?}", c.details.help);
+    assert!(
+        c.details
+            .help
+            .as_deref()
+            .is_some_and(|h| h.contains("demo-lib")),
+        "{:?}",
+        c.details.help
+    );
 
     // A bad spec.
     let c = check(opts(), "demo-lib===>1", &main, None);
@@ -109,11 +129,26 @@ fn channel_names_defaults_and_spec_channels() {
         assert_eq!(conda(&c).channels, [format!("{url}/main")]);
     }
     // Names go through the channel alias; `channel::name` restricts the search.
-    let c = check(opts(), "other-only", &["main".to_string(), "other".to_string()], Some("3.11"));
+    let c = check(
+        opts(),
+        "other-only",
+        &["main".to_string(), "other".to_string()],
+        Some("3.11"),
+    );
     assert_eq!(c.status, Status::Ok, "{}", c.message);
-    let c = check(opts(), "other::other-only", &["main".to_string()], Some("3.11"));
+    let c = check(
+        opts(),
+        "other::other-only",
+        &["main".to_string()],
+        Some("3.11"),
+    );
     assert_eq!(c.status, Status::Ok, "{}", c.message);
-    let c = check(opts(), "main::other-only", &["other".to_string()], Some("3.11"));
+    let c = check(
+        opts(),
+        "main::other-only",
+        &["other".to_string()],
+        Some("3.11"),
+    );
     assert_eq!(c.status, Status::NotFound, "{}", c.message);
 }
 
@@ -124,7 +159,12 @@ fn broken_channels_are_conda_http() {
     };
     let dir = tempfile::tempdir().unwrap();
     let url = svc.get("BM_CONDA_URL");
-    let c = check(svc.options(dir.path()), "demo-lib", &[format!("{url}/main"), format!("{url}/gone")], None);
+    let c = check(
+        svc.options(dir.path()),
+        "demo-lib",
+        &[format!("{url}/main"), format!("{url}/gone")],
+        None,
+    );
     assert_eq!(c.status, Status::NotFound, "{}", c.message);
     assert_eq!(c.kind, Some("conda-http"));
     assert_eq!(c.details.reason.as_deref(), Some("channel"));
@@ -135,7 +175,12 @@ fn broken_channels_are_conda_http() {
     assert_eq!(c.kind, Some("conda-http"));
     assert_eq!(c.details.reason.as_deref(), Some("connect"));
 
-    let c = check(svc.options(dir.path()), "demo-lib", &[format!("https://{}/ch", svc.get("BM_UNRESOLVABLE"))], None);
+    let c = check(
+        svc.options(dir.path()),
+        "demo-lib",
+        &[format!("https://{}/ch", svc.get("BM_UNRESOLVABLE"))],
+        None,
+    );
     assert_eq!(c.status, Status::Unreachable);
     assert_eq!(c.details.reason.as_deref(), Some("dns"));
 }
@@ -151,40 +196,71 @@ fn variants_cache_and_offline() {
     let url = svc.get("BM_CONDA_URL");
     let log = svc.get("BM_CONDA_ACCESS_LOG");
     let before = std::fs::read_to_string(&log).unwrap_or_default().len();
-    let c = check(svc.options(dir.path()), "demo-lib=1.0", &[format!("{url}/main")], Some("3.11"));
+    let c = check(
+        svc.options(dir.path()),
+        "demo-lib=1.0",
+        &[format!("{url}/main")],
+        Some("3.11"),
+    );
     assert_eq!(c.status, Status::Ok);
-    let c = check(svc.options(dir.path()), "other-only", &[format!("{url}/other")], Some("3.11"));
+    let c = check(
+        svc.options(dir.path()),
+        "other-only",
+        &[format!("{url}/other")],
+        Some("3.11"),
+    );
     assert_eq!(c.status, Status::Ok);
     let text = std::fs::read_to_string(&log).unwrap();
     let lines: Vec<&str> = text[before..].lines().collect();
     let has = |path: &str, status: &str| {
-        lines.iter().any(|l| l.contains(&format!("GET {path} ")) && l.contains(&format!("\" {status} ")))
+        lines
+            .iter()
+            .any(|l| l.contains(&format!("GET {path} ")) && l.contains(&format!("\" {status} ")))
     };
     assert!(has("/main/linux-64/repodata.json.zst", "200"), "{lines:#?}");
-    assert!(!lines.iter().any(|l| l.contains("GET /main/linux-64/repodata.json ")), "{lines:#?}");
-    assert!(has("/other/linux-64/repodata.json.zst", "404"), "{lines:#?}");
-    assert!(has("/other/linux-64/repodata.json.bz2", "404"), "{lines:#?}");
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l.contains("GET /main/linux-64/repodata.json ")),
+        "{lines:#?}"
+    );
+    assert!(
+        has("/other/linux-64/repodata.json.zst", "404"),
+        "{lines:#?}"
+    );
+    assert!(
+        has("/other/linux-64/repodata.json.bz2", "404"),
+        "{lines:#?}"
+    );
     assert!(has("/other/linux-64/repodata.json", "200"), "{lines:#?}");
 
     // A channel of this test's own, to change it.
-    let chan = std::path::Path::new(&svc.get("BM_CONDA_DIR")).join(format!("own-{}", std::process::id()));
+    let chan =
+        std::path::Path::new(&svc.get("BM_CONDA_DIR")).join(format!("own-{}", std::process::id()));
     let write = |version: &str| {
         for sd in ["linux-64", "noarch"] {
             std::fs::create_dir_all(chan.join(sd)).unwrap();
             let pkgs = if sd == "linux-64" {
-                format!(r#"{{"mine-{version}-0.conda":{{"name":"mine","version":"{version}","build":"0","build_number":0,"depends":[],"subdir":"linux-64"}}}}"#)
+                format!(
+                    r#"{{"mine-{version}-0.conda":{{"name":"mine","version":"{version}","build":"0","build_number":0,"depends":[],"subdir":"linux-64"}}}}"#
+                )
             } else {
                 "{}".to_string()
             };
             std::fs::write(
                 chan.join(sd).join("repodata.json"),
-                format!(r#"{{"info":{{"subdir":"{sd}"}},"packages":{{}},"packages.conda":{pkgs}}}"#),
+                format!(
+                    r#"{{"info":{{"subdir":"{sd}"}},"packages":{{}},"packages.conda":{pkgs}}}"#
+                ),
             )
             .unwrap();
         }
     };
     write("1.0");
-    let own = vec![format!("{url}/{}", chan.file_name().unwrap().to_str().unwrap())];
+    let own = vec![format!(
+        "{url}/{}",
+        chan.file_name().unwrap().to_str().unwrap()
+    )];
     let c = check(svc.options(dir.path()), "mine=1.0", &own, None);
     assert_eq!(c.status, Status::Ok, "{}", c.message);
     assert_eq!(c.details.cache, None);

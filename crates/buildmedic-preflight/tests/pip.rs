@@ -35,19 +35,41 @@ fn requirements_on_every_kind_of_index() {
         // pip picks the newest version whose Requires-Python admits 3.11.
         let c = check(o(), "demo-pkg", &index, "3.11");
         assert_eq!(c.status, Status::Ok, "{index}: {}", c.message);
-        assert_eq!(pip(&c).file.as_deref(), Some("demo_pkg-1.0.0-py3-none-any.whl"), "{index}");
+        assert_eq!(
+            pip(&c).file.as_deref(),
+            Some("demo_pkg-1.0.0-py3-none-any.whl"),
+            "{index}"
+        );
         assert_eq!(pip(&c).versions, ["2.0.0", "1.0.0"]);
         let c = check(o(), "Demo_Pkg>=1", &index, "3.12");
-        assert_eq!(pip(&c).file.as_deref(), Some("demo_pkg-2.0.0-py3-none-any.whl"), "{index}: {}", c.message);
+        assert_eq!(
+            pip(&c).file.as_deref(),
+            Some("demo_pkg-2.0.0-py3-none-any.whl"),
+            "{index}: {}",
+            c.message
+        );
 
         let c = check(o(), "demo-pkg==2.0.0", &index, "3.11");
         assert_eq!(c.status, Status::NotFound, "{index}: {}", c.message);
         assert_eq!(c.kind, Some("incompatible-python"));
-        assert_eq!(pip(&c).requires_python, ["2.0.0 Requires-Python >=3.12"], "{index}");
+        assert_eq!(
+            pip(&c).requires_python,
+            ["2.0.0 Requires-Python >=3.12"],
+            "{index}"
+        );
 
         let c = check(o(), "demo-pkg==3.0", &index, "3.11");
-        assert_eq!(c.kind, Some("pip-no-matching-distribution"), "{index}: {}", c.message);
-        assert!(c.message.contains("from versions: 1.0.0, 2.0.0"), "{}", c.message);
+        assert_eq!(
+            c.kind,
+            Some("pip-no-matching-distribution"),
+            "{index}: {}",
+            c.message
+        );
+        assert!(
+            c.message.contains("from versions: 1.0.0, 2.0.0"),
+            "{}",
+            c.message
+        );
 
         let c = check(o(), "native-pkg==1.0", &index, "3.11");
         assert_eq!(c.status, Status::Ok, "{index}: {}", c.message);
@@ -57,22 +79,42 @@ fn requirements_on_every_kind_of_index() {
         );
         // cp38 wheels only: another Python is needed.
         let c = check(o(), "native-pkg==1.1", &index, "3.11");
-        assert_eq!(c.kind, Some("incompatible-python"), "{index}: {}", c.message);
+        assert_eq!(
+            c.kind,
+            Some("incompatible-python"),
+            "{index}: {}",
+            c.message
+        );
         // Windows wheels only: nothing for this platform.
         let c = check(o(), "native-pkg==1.2", &index, "3.11");
         assert_eq!(c.status, Status::NotFound);
-        assert_eq!(c.kind, Some("pip-no-matching-distribution"), "{index}: {}", c.message);
+        assert_eq!(
+            c.kind,
+            Some("pip-no-matching-distribution"),
+            "{index}: {}",
+            c.message
+        );
         assert_eq!(c.details.reason.as_deref(), Some("platform"));
         // The right Python, the wrong architecture.
         let mut arm = o();
         arm.platform = "linux/arm64".parse().unwrap();
         let c = check(arm, "native-pkg==1.0", &index, "3.11");
-        assert_eq!(c.kind, Some("pip-no-matching-distribution"), "{index}: {}", c.message);
+        assert_eq!(
+            c.kind,
+            Some("pip-no-matching-distribution"),
+            "{index}: {}",
+            c.message
+        );
         // An old glibc has no manylinux_2_17 wheels.
         let mut old = o();
         old.glibc = (2, 12);
         let c = check(old, "native-pkg==1.0", &index, "3.11");
-        assert_eq!(c.kind, Some("pip-no-matching-distribution"), "{index}: {}", c.message);
+        assert_eq!(
+            c.kind,
+            Some("pip-no-matching-distribution"),
+            "{index}: {}",
+            c.message
+        );
 
         // Only an sdist: installable, with a compiler.
         let c = check(o(), "sdist-only", &index, "3.11");
@@ -81,7 +123,12 @@ fn requirements_on_every_kind_of_index() {
         assert!(c.is_warning() && !c.fails());
 
         let c = check(o(), "no-such-project", &index, "3.11");
-        assert_eq!(c.kind, Some("pip-no-matching-distribution"), "{index}: {}", c.message);
+        assert_eq!(
+            c.kind,
+            Some("pip-no-matching-distribution"),
+            "{index}: {}",
+            c.message
+        );
         assert!(c.message.contains("from versions: none"));
     }
 }
@@ -96,7 +143,12 @@ fn requirement_syntax_markers_and_no_python() {
     let c = check(svc.options(dir.path()), "demo-pkg=1.0", &index, "3.11");
     assert_eq!(c.status, Status::Invalid);
     assert_eq!(c.kind, Some("pip-invalid-operator"));
-    let c = check(svc.options(dir.path()), "demo-pkg==9; python_version < \"3.0\"", &index, "3.11");
+    let c = check(
+        svc.options(dir.path()),
+        "demo-pkg==9; python_version < \"3.0\"",
+        &index,
+        "3.11",
+    );
     assert_eq!(c.status, Status::Ok, "{}", c.message);
     assert!(c.message.contains("marker"), "{}", c.message);
     // Without a Python only the versions are checked.
@@ -115,7 +167,8 @@ fn private_index_and_extra_indexes() {
     };
     let dir = tempfile::tempdir().unwrap();
     let auth_url = svc.get("BM_PYPI_AUTH_URL");
-    let with_creds = |user: &str, pass: &str| auth_url.replacen("http://", &format!("http://{user}:{pass}@"), 1);
+    let with_creds =
+        |user: &str, pass: &str| auth_url.replacen("http://", &format!("http://{user}:{pass}@"), 1);
     let good = with_creds(&svc.get("BM_PYPI_USER"), &svc.get("BM_PYPI_PASS"));
 
     let c = check(svc.options(dir.path()), "private-pkg", &auth_url, "3.11");
@@ -125,7 +178,12 @@ fn private_index_and_extra_indexes() {
     let c = check(svc.options(dir.path()), "private-pkg", &good, "3.11");
     assert_eq!(c.status, Status::Ok, "{}", c.message);
     // pypiserver answers 403 to a wrong password.
-    let c = check(svc.options(dir.path()), "private-pkg", &with_creds("pipuser", "wrong"), "3.11");
+    let c = check(
+        svc.options(dir.path()),
+        "private-pkg",
+        &with_creds("pipuser", "wrong"),
+        "3.11",
+    );
     assert_eq!(c.status, Status::Forbidden, "{}", c.message);
     assert_eq!(c.details.reason.as_deref(), Some("rejected"));
 

@@ -52,15 +52,26 @@ fn open_registry_images_tags_repositories_digests() {
     for (name, media) in [
         ("demo/app:1.0", "application/vnd.oci.image.manifest.v1+json"),
         ("demo/multi:1.0", "application/vnd.oci.image.index.v1+json"),
-        ("demo/docker:1.0", "application/vnd.docker.distribution.manifest.v2+json"),
-        ("demo/dockermulti:1.0", "application/vnd.docker.distribution.manifest.list.v2+json"),
+        (
+            "demo/docker:1.0",
+            "application/vnd.docker.distribution.manifest.v2+json",
+        ),
+        (
+            "demo/dockermulti:1.0",
+            "application/vnd.docker.distribution.manifest.list.v2+json",
+        ),
     ] {
         let r = format!("{reg}/{name}");
         let c = run(svc.options(dir.path()), &r);
         assert_eq!(c.status, Status::Ok, "{r}: {}", c.message);
         assert_eq!(c.kind, None);
         assert_eq!(image(&c).media_type.as_deref(), Some(media), "{r}");
-        assert!(image(&c).digest.as_deref().is_some_and(|d| d.starts_with("sha256:")));
+        assert!(
+            image(&c)
+                .digest
+                .as_deref()
+                .is_some_and(|d| d.starts_with("sha256:"))
+        );
         let (v, err) = skopeo(&args, &r);
         agree(&c, v, &err);
     }
@@ -72,7 +83,11 @@ fn open_registry_images_tags_repositories_digests() {
     assert_eq!(c.kind, Some("image-not-found"));
     assert_eq!(c.details.reason.as_deref(), Some("tag"));
     assert_eq!(image(&c).tags, ["1.1", "1.0", "latest"]);
-    assert!(c.message.contains("`1.2`") && c.message.contains("1.1"), "{}", c.message);
+    assert!(
+        c.message.contains("`1.2`") && c.message.contains("1.1"),
+        "{}",
+        c.message
+    );
     let (v, err) = skopeo(&args, &r);
     agree(&c, v, &err);
 
@@ -80,7 +95,12 @@ fn open_registry_images_tags_repositories_digests() {
     let r = format!("{reg}/demo/nope:1.0");
     let c = run(svc.options(dir.path()), &r);
     assert_eq!(c.status, Status::NotFound);
-    assert_eq!(c.details.reason.as_deref(), Some("repository"), "{}", c.message);
+    assert_eq!(
+        c.details.reason.as_deref(),
+        Some("repository"),
+        "{}",
+        c.message
+    );
     assert!(image(&c).tags.is_empty());
     let (v, err) = skopeo(&args, &r);
     agree(&c, v, &err);
@@ -147,7 +167,8 @@ fn basic_auth_registry() {
     agree(&c, v, &err);
 
     let mut o = svc.options(dir.path());
-    o.credentials.push(svc.creds("BM_REG_BASIC", "BM_BASIC_USER", "BM_BASIC_PASS"));
+    o.credentials
+        .push(svc.creds("BM_REG_BASIC", "BM_BASIC_USER", "BM_BASIC_PASS"));
     let c = run(o, &r);
     assert_eq!(c.status, Status::Ok, "{}", c.message);
     assert_eq!(image(&c).credentials.as_deref(), Some("--creds"));
@@ -166,7 +187,14 @@ fn basic_auth_registry() {
     let c = run(o, &r);
     assert_eq!(c.status, Status::Unauthorized, "{}", c.message);
     assert_eq!(c.details.reason.as_deref(), Some("rejected"));
-    let (v, err) = skopeo(&["--tls-verify=false", "--creds", "basicuser:not-the-password"], &r);
+    let (v, err) = skopeo(
+        &[
+            "--tls-verify=false",
+            "--creds",
+            "basicuser:not-the-password",
+        ],
+        &r,
+    );
     agree(&c, v, &err);
 }
 
@@ -193,7 +221,8 @@ fn token_auth_registry() {
 
     // alice may pull everything.
     let mut o = svc.options(dir.path());
-    o.credentials.push(svc.creds("BM_REG_TOKEN", "BM_TOKEN_USER", "BM_TOKEN_PASS"));
+    o.credentials
+        .push(svc.creds("BM_REG_TOKEN", "BM_TOKEN_USER", "BM_TOKEN_PASS"));
     let c = run(o, &private);
     assert_eq!(c.status, Status::Ok, "{}", c.message);
     let creds = format!("{}:{}", svc.get("BM_TOKEN_USER"), svc.get("BM_TOKEN_PASS"));
@@ -202,11 +231,19 @@ fn token_auth_registry() {
 
     // bob logs in, but has no pull scope on private/*.
     let mut o = svc.options(dir.path());
-    o.credentials.push(svc.creds("BM_REG_TOKEN", "BM_TOKEN_NOSCOPE_USER", "BM_TOKEN_NOSCOPE_PASS"));
+    o.credentials.push(svc.creds(
+        "BM_REG_TOKEN",
+        "BM_TOKEN_NOSCOPE_USER",
+        "BM_TOKEN_NOSCOPE_PASS",
+    ));
     let c = run(o, &private);
     assert_eq!(c.status, Status::Unauthorized, "{}", c.message);
     assert_eq!(c.details.reason.as_deref(), Some("no-pull-scope"));
-    let creds = format!("{}:{}", svc.get("BM_TOKEN_NOSCOPE_USER"), svc.get("BM_TOKEN_NOSCOPE_PASS"));
+    let creds = format!(
+        "{}:{}",
+        svc.get("BM_TOKEN_NOSCOPE_USER"),
+        svc.get("BM_TOKEN_NOSCOPE_PASS")
+    );
     let (v, err) = skopeo(&["--tls-verify=false", "--creds", &creds], &private);
     agree(&c, v, &err);
 
@@ -220,7 +257,10 @@ fn token_auth_registry() {
     assert_eq!(c.status, Status::Unauthorized, "{}", c.message);
     assert_eq!(c.details.reason.as_deref(), Some("rejected"));
     assert!(c.message.contains("token server"), "{}", c.message);
-    let (v, err) = skopeo(&["--tls-verify=false", "--creds", "alice:wrong-password"], &private);
+    let (v, err) = skopeo(
+        &["--tls-verify=false", "--creds", "alice:wrong-password"],
+        &private,
+    );
     agree(&c, v, &err);
 }
 
@@ -236,7 +276,8 @@ fn credentials_go_only_to_their_registry() {
     let before = std::fs::read_to_string(&log).unwrap_or_default().len();
     // Credentials for the Basic registry only; the token registry must see no account.
     let mut o = svc.options(dir.path());
-    o.credentials.push(svc.creds("BM_REG_BASIC", "BM_BASIC_USER", "BM_BASIC_PASS"));
+    o.credentials
+        .push(svc.creds("BM_REG_BASIC", "BM_BASIC_USER", "BM_BASIC_PASS"));
     let c = run(o, &format!("{}/public/app:1.0", svc.get("BM_REG_TOKEN")));
     assert_eq!(c.status, Status::Ok, "{}", c.message);
     let text = std::fs::read_to_string(&log).unwrap();
@@ -244,7 +285,11 @@ fn credentials_go_only_to_their_registry() {
         .lines()
         .filter(|l| l.contains("account=") && l.contains("public/app"))
         .collect();
-    assert!(!new.is_empty(), "no token request logged: {}", &text[before..]);
+    assert!(
+        !new.is_empty(),
+        "no token request logged: {}",
+        &text[before..]
+    );
     assert!(new.iter().all(|l| l.contains("account=-")), "{new:?}");
 }
 
@@ -257,11 +302,17 @@ fn docker_config_credentials() {
     let cfg = dir.path().join("docker");
     std::fs::create_dir_all(&cfg).unwrap();
     use base64::Engine;
-    let auth = base64::engine::general_purpose::STANDARD
-        .encode(format!("{}:{}", svc.get("BM_BASIC_USER"), svc.get("BM_BASIC_PASS")));
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!(
+        "{}:{}",
+        svc.get("BM_BASIC_USER"),
+        svc.get("BM_BASIC_PASS")
+    ));
     std::fs::write(
         cfg.join("config.json"),
-        format!(r#"{{"auths":{{"{}":{{"auth":"{auth}"}}}}}}"#, svc.get("BM_REG_BASIC")),
+        format!(
+            r#"{{"auths":{{"{}":{{"auth":"{auth}"}}}}}}"#,
+            svc.get("BM_REG_BASIC")
+        ),
     )
     .unwrap();
     let mut o = svc.options(dir.path());
@@ -269,7 +320,10 @@ fn docker_config_credentials() {
     let c = run(o, &format!("{}/private/app:1.0", svc.get("BM_REG_BASIC")));
     assert_eq!(c.status, Status::Ok, "{}", c.message);
     assert!(
-        image(&c).credentials.as_deref().is_some_and(|s| s.starts_with("docker config")),
+        image(&c)
+            .credentials
+            .as_deref()
+            .is_some_and(|s| s.starts_with("docker config")),
         "{:?}",
         image(&c).credentials
     );
@@ -279,9 +333,18 @@ fn docker_config_credentials() {
     let mut o = svc.options(dir.path());
     o.docker_config_dir = Some(cfg);
     let p = Preflight::new(o).unwrap();
-    let c = p.check_image(&ImageTarget::new(format!("{}/private/app:1.0", svc.get("BM_REG_BASIC"))));
+    let c = p.check_image(&ImageTarget::new(format!(
+        "{}/private/app:1.0",
+        svc.get("BM_REG_BASIC")
+    )));
     assert_eq!(c.status, Status::Unauthorized);
-    assert!(p.notes().iter().any(|n| n.contains("not a valid docker configuration")), "{:?}", p.notes());
+    assert!(
+        p.notes()
+            .iter()
+            .any(|n| n.contains("not a valid docker configuration")),
+        "{:?}",
+        p.notes()
+    );
 }
 
 #[test]
@@ -299,14 +362,20 @@ fn forbidden_and_rate_limited() {
     assert_eq!(v, Skopeo::Other, "{err}");
     assert!(err.contains("403"), "skopeo: {err}");
     // The same registry through the proxy serves other repositories.
-    let c = run(svc.options(dir.path()), &format!("{}/demo/app:1.0", svc.get("BM_REG_GUARDED")));
+    let c = run(
+        svc.options(dir.path()),
+        &format!("{}/demo/app:1.0", svc.get("BM_REG_GUARDED")),
+    );
     assert_eq!(c.status, Status::Ok, "{}", c.message);
 
     // One request a minute: the first ones of this test use it up, then 429 after retries.
     let limited = svc.get("BM_REG_LIMITED");
     let mut last = None;
     for tag in ["1.0", "1.1", "latest"] {
-        let c = run(svc.options(dir.path()), &format!("{limited}/demo/app:{tag}"));
+        let c = run(
+            svc.options(dir.path()),
+            &format!("{limited}/demo/app:{tag}"),
+        );
         last = Some(c);
     }
     let c = last.unwrap();
@@ -322,15 +391,32 @@ fn unreachable_registries_say_why() {
     };
     let dir = tempfile::tempdir().unwrap();
     let cases = [
-        (format!("127.0.0.1:{}/demo/app:1.0", svc.get("BM_CLOSED_PORT")), "connect", "connection refused"),
-        (format!("{}/demo/app:1.0", svc.get("BM_UNRESOLVABLE")), "dns", "no such host"),
-        (format!("{}/demo/app:1.0", svc.get("BM_REG_TLS")), "tls", "x509"),
+        (
+            format!("127.0.0.1:{}/demo/app:1.0", svc.get("BM_CLOSED_PORT")),
+            "connect",
+            "connection refused",
+        ),
+        (
+            format!("{}/demo/app:1.0", svc.get("BM_UNRESOLVABLE")),
+            "dns",
+            "no such host",
+        ),
+        (
+            format!("{}/demo/app:1.0", svc.get("BM_REG_TLS")),
+            "tls",
+            "x509",
+        ),
     ];
     for (r, reason, skopeo_says) in cases {
         let c = run(svc.options(dir.path()), &r);
         assert_eq!(c.status, Status::Unreachable, "{r}: {}", c.message);
         assert_eq!(c.kind, Some("registry-unreachable"));
-        assert_eq!(c.details.reason.as_deref(), Some(reason), "{r}: {}", c.message);
+        assert_eq!(
+            c.details.reason.as_deref(),
+            Some(reason),
+            "{r}: {}",
+            c.message
+        );
         let (v, err) = skopeo(&[], &r);
         assert_eq!(v, Skopeo::Other, "{err}");
         assert!(err.contains(skopeo_says), "skopeo on {r}: {err}");
@@ -383,8 +469,13 @@ fn credentials_never_appear_in_reports() {
     };
     let dir = tempfile::tempdir().unwrap();
     let mut o = svc.options(dir.path());
-    o.credentials.push(svc.creds("BM_REG_BASIC", "BM_BASIC_USER", "BM_BASIC_PASS"));
-    o.credentials.push(svc.creds("BM_REG_TOKEN", "BM_TOKEN_NOSCOPE_USER", "BM_TOKEN_NOSCOPE_PASS"));
+    o.credentials
+        .push(svc.creds("BM_REG_BASIC", "BM_BASIC_USER", "BM_BASIC_PASS"));
+    o.credentials.push(svc.creds(
+        "BM_REG_TOKEN",
+        "BM_TOKEN_NOSCOPE_USER",
+        "BM_TOKEN_NOSCOPE_PASS",
+    ));
     let p = Preflight::new(o).unwrap();
     let mut targets = Targets::default();
     for r in [
@@ -400,7 +491,13 @@ fn credentials_never_appear_in_reports() {
     let json = serde_json::to_string(&report.checks).unwrap();
     let debug = format!("{report:?}");
     for secret in svc.secrets() {
-        assert!(!json.contains(&secret), "a secret leaked into the report: {json}");
-        assert!(!debug.contains(&secret), "a secret leaked into Debug output");
+        assert!(
+            !json.contains(&secret),
+            "a secret leaked into the report: {json}"
+        );
+        assert!(
+            !debug.contains(&secret),
+            "a secret leaked into Debug output"
+        );
     }
 }

@@ -17,14 +17,25 @@ fn preflight(svc: &Services, home: &Path) -> Command {
         .env("HOME", home)
         .env("NO_COLOR", "1")
         .env("BUILDMEDIC_CACHE_DIR", home.join("cache"))
-        .args(["preflight", "--no-progress", "--retries", "1", "--backoff", "0.05"]);
+        .args([
+            "preflight",
+            "--no-progress",
+            "--retries",
+            "1",
+            "--backoff",
+            "0.05",
+        ]);
     for key in ["BM_REG_OPEN", "BM_REG_BASIC", "BM_REG_TOKEN"] {
         cmd.args(["--insecure-registry", &svc.get(key)]);
     }
     let realm = svc.get("BM_TOKEN_REALM");
     cmd.args([
         "--insecure-registry",
-        realm.trim_start_matches("http://").split('/').next().unwrap_or(""),
+        realm
+            .trim_start_matches("http://")
+            .split('/')
+            .next()
+            .unwrap_or(""),
     ]);
     cmd
 }
@@ -45,7 +56,8 @@ fn exit_codes_and_formats() {
     };
     let home = tempfile::tempdir().unwrap();
     let open = svc.get("BM_REG_OPEN");
-    let (code, out, err) = output(preflight(&svc, home.path()).args(["--image", &format!("{open}/demo/app:1.0")]));
+    let (code, out, err) =
+        output(preflight(&svc, home.path()).args(["--image", &format!("{open}/demo/app:1.0")]));
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("ok image"), "{out}");
     assert!(out.ends_with("preflight: 1 check: 1 ok\n"), "{out}");
@@ -53,32 +65,53 @@ fn exit_codes_and_formats() {
     let missing = format!("{open}/demo/app:9.9");
     let (code, out, _) = output(preflight(&svc, home.path()).args(["--image", &missing]));
     assert_eq!(code, 1);
-    assert!(out.starts_with("error[image-not-found]: the tag `9.9`"), "{out}");
+    assert!(
+        out.starts_with("error[image-not-found]: the tag `9.9`"),
+        "{out}"
+    );
     assert!(out.contains("help: Use a tag that exists"), "{out}");
 
-    let (code, out, _) = output(
-        preflight(&svc, home.path()).args(["--format", "json", "--image", &missing, "--image", &format!("{open}/demo/multi:1.0")]),
-    );
+    let (code, out, _) = output(preflight(&svc, home.path()).args([
+        "--format",
+        "json",
+        "--image",
+        &missing,
+        "--image",
+        &format!("{open}/demo/multi:1.0"),
+    ]));
     assert_eq!(code, 1);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["schema"], "buildmedic.preflight/v1");
-    assert!(out.starts_with("{\"schema\":\"buildmedic.preflight/v1\",\"checks\":["), "{out}");
+    assert!(
+        out.starts_with("{\"schema\":\"buildmedic.preflight/v1\",\"checks\":["),
+        "{out}"
+    );
     let checks = v["checks"].as_array().unwrap();
     assert_eq!(checks.len(), 2);
     assert_eq!(checks[0]["check"], "image");
     assert_eq!(checks[0]["status"], "not-found");
     assert_eq!(checks[0]["kind"], "image-not-found");
-    let tags: Vec<&str> = checks[0]["details"]["tags"].as_array().unwrap().iter().filter_map(|t| t.as_str()).collect();
+    let tags: Vec<&str> = checks[0]["details"]["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t.as_str())
+        .collect();
     assert_eq!(tags.len(), 3, "{tags:?}");
     assert!(tags.contains(&"1.0") && tags.contains(&"latest"));
     assert_eq!(checks[1]["status"], "ok");
     assert!(checks[1]["kind"].is_null());
     assert_eq!(checks[1]["details"]["platforms"][1], "linux/arm64/v8");
 
-    let (code, out, _) = output(preflight(&svc, home.path()).args(["--format", "github", "--image", &missing]));
+    let (code, out, _) =
+        output(preflight(&svc, home.path()).args(["--format", "github", "--image", &missing]));
     assert_eq!(code, 1);
-    assert!(out.starts_with("::error title=buildmedic preflight image-not-found::image "), "{out}");
-    let (code, out, _) = output(preflight(&svc, home.path()).args(["--format", "markdown", "--image", &missing]));
+    assert!(
+        out.starts_with("::error title=buildmedic preflight image-not-found::image "),
+        "{out}"
+    );
+    let (code, out, _) =
+        output(preflight(&svc, home.path()).args(["--format", "markdown", "--image", &missing]));
     assert_eq!(code, 1);
     assert!(out.contains("| ❌ | image |"), "{out}");
 }
@@ -91,7 +124,14 @@ fn usage_errors_exit_2() {
     let home = tempfile::tempdir().unwrap();
     for args in [
         vec!["--platform", "linux"],
-        vec!["--creds", "user:pw", "--image", "a.example/x:1", "--image", "b.example/y:1"],
+        vec![
+            "--creds",
+            "user:pw",
+            "--image",
+            "a.example/x:1",
+            "--image",
+            "b.example/y:1",
+        ],
         vec!["--timeout", "0", "--image", "x:1"],
         vec!["--glibc", "two", "--image", "x:1"],
         vec!["--ca-cert", "/nonexistent/ca.pem", "--image", "x:1"],
@@ -132,11 +172,21 @@ fn docker_credential_helpers() {
     }
     let docker = home.path().join(".docker");
     std::fs::create_dir_all(&docker).unwrap();
-    let search = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let search = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let image = format!("{basic}/private/app:1.0");
     for (config, route) in [
-        (format!(r#"{{"credHelpers":{{"{basic}":"bmtest"}}}}"#), "credHelpers: bmtest"),
-        (r#"{"credsStore":"bmtest"}"#.to_string(), "credsStore: bmtest"),
+        (
+            format!(r#"{{"credHelpers":{{"{basic}":"bmtest"}}}}"#),
+            "credHelpers: bmtest",
+        ),
+        (
+            r#"{"credsStore":"bmtest"}"#.to_string(),
+            "credsStore: bmtest",
+        ),
     ] {
         std::fs::write(docker.join("config.json"), &config).unwrap();
         let (code, out, err) = output(
@@ -146,17 +196,21 @@ fn docker_credential_helpers() {
         );
         assert_eq!(code, 0, "{config}: {out}{err}");
         assert!(out.contains(route), "{out}");
-        assert!(!out.contains(&svc.get("BM_BASIC_PASS")) && !err.contains(&svc.get("BM_BASIC_PASS")));
+        assert!(
+            !out.contains(&svc.get("BM_BASIC_PASS")) && !err.contains(&svc.get("BM_BASIC_PASS"))
+        );
     }
     // The helper has nothing for the token registry: anonymous, with a note.
-    let (code, out, err) = output(
-        preflight(&svc, home.path())
-            .env("PATH", &search)
-            .args(["--image", &format!("{}/private/app:1.0", svc.get("BM_REG_TOKEN"))]),
-    );
+    let (code, out, err) = output(preflight(&svc, home.path()).env("PATH", &search).args([
+        "--image",
+        &format!("{}/private/app:1.0", svc.get("BM_REG_TOKEN")),
+    ]));
     assert_eq!(code, 1, "{out}{err}");
     assert!(out.contains("reason: no-credentials"), "{out}");
-    assert!(out.contains("note: the credential helper docker-credential-bmtest found no credentials"), "{out}");
+    assert!(
+        out.contains("note: the credential helper docker-credential-bmtest found no credentials"),
+        "{out}"
+    );
 }
 
 /// Every secret handed to preflight (flags, environment, URLs) stays out of every format,
@@ -169,12 +223,26 @@ fn no_secret_in_any_output() {
     let home = tempfile::tempdir().unwrap();
     let basic = svc.get("BM_REG_BASIC");
     let token = svc.get("BM_REG_TOKEN");
-    let good = format!("{basic}={}:{}", svc.get("BM_BASIC_USER"), svc.get("BM_BASIC_PASS"));
+    let good = format!(
+        "{basic}={}:{}",
+        svc.get("BM_BASIC_USER"),
+        svc.get("BM_BASIC_PASS")
+    );
     let wrong_token = format!("{token}=alice:{}-but-wrong", svc.get("BM_TOKEN_PASS"));
-    let env_creds = format!("{token}={}:{}", svc.get("BM_TOKEN_NOSCOPE_USER"), svc.get("BM_TOKEN_NOSCOPE_PASS"));
-    let index = svc
-        .get("BM_PYPI_AUTH_URL")
-        .replacen("http://", &format!("http://{}:{}@", svc.get("BM_PYPI_USER"), svc.get("BM_PYPI_PASS")), 1);
+    let env_creds = format!(
+        "{token}={}:{}",
+        svc.get("BM_TOKEN_NOSCOPE_USER"),
+        svc.get("BM_TOKEN_NOSCOPE_PASS")
+    );
+    let index = svc.get("BM_PYPI_AUTH_URL").replacen(
+        "http://",
+        &format!(
+            "http://{}:{}@",
+            svc.get("BM_PYPI_USER"),
+            svc.get("BM_PYPI_PASS")
+        ),
+        1,
+    );
     for format in ["text", "json", "markdown", "github"] {
         for creds in [&good, &wrong_token] {
             let (_, out, err) = output(

@@ -18,7 +18,9 @@ impl Services {
     pub fn get(&self, key: &str) -> String {
         match self.vars.get(key) {
             Some(v) => v.clone(),
-            None => panic!("{key} is not in the services env file (rerun scripts/services/start.sh)"),
+            None => {
+                panic!("{key} is not in the services env file (rerun scripts/services/start.sh)")
+            }
         }
     }
 
@@ -33,12 +35,14 @@ impl Services {
 
     /// Options for tests: a fresh cache, no docker config of the machine, quick retries.
     pub fn options(&self, cache: &std::path::Path) -> Options {
-        let mut o = Options::default();
-        o.cache_dir = Some(cache.to_path_buf());
-        o.docker_config_dir = Some(cache.join("no-docker-config"));
-        o.retries = 1;
-        o.backoff = Duration::from_millis(50);
-        o.timeout = Duration::from_secs(10);
+        let mut o = Options {
+            cache_dir: Some(cache.to_path_buf()),
+            docker_config_dir: Some(cache.join("no-docker-config")),
+            retries: 1,
+            backoff: Duration::from_millis(50),
+            timeout: Duration::from_secs(10),
+            ..Options::default()
+        };
         for key in [
             "BM_REG_OPEN",
             "BM_REG_BASIC",
@@ -83,9 +87,13 @@ pub fn services(test: &str) -> Option<Services> {
         Ok(p) if !p.is_empty() => p,
         _ => {
             if required {
-                panic!("{test}: BUILDMEDIC_REQUIRE_SERVICES=1 but BUILDMEDIC_SERVICES is not set (run through scripts/test.sh)");
+                panic!(
+                    "{test}: BUILDMEDIC_REQUIRE_SERVICES=1 but BUILDMEDIC_SERVICES is not set (run through scripts/test.sh)"
+                );
             }
-            eprintln!("{test}: skipped: no test services (run scripts/test.sh, or scripts/services/start.sh and set BUILDMEDIC_SERVICES)");
+            eprintln!(
+                "{test}: skipped: no test services (run scripts/test.sh, or scripts/services/start.sh and set BUILDMEDIC_SERVICES)"
+            );
             return None;
         }
     };

@@ -52,10 +52,7 @@ fn summary(report: &PreflightReport) -> String {
     let failed: Vec<&Check> = report.checks.iter().filter(|c| c.fails()).collect();
     let warnings = report.checks.iter().filter(|c| c.is_warning()).count();
     let ok = n - failed.len() - warnings;
-    let mut s = format!(
-        "{n} check{}: {ok} ok",
-        if n == 1 { "" } else { "s" }
-    );
+    let mut s = format!("{n} check{}: {ok} ok", if n == 1 { "" } else { "s" });
     if warnings > 0 {
         s.push_str(&format!(
             ", {warnings} warning{}",

@@ -11,13 +11,17 @@ fn report() -> PreflightReport {
         check: CheckType::Image,
         status: Status::Ok,
         kind: None,
-        message: "`127.0.0.1:5000/demo/app:1.0` exists (OCI image manifest sha256:63e5bffd1764)".into(),
+        message: "`127.0.0.1:5000/demo/app:1.0` exists (OCI image manifest sha256:63e5bffd1764)"
+            .into(),
         details: Details {
             specific: Specific::Image(ImageDetails {
                 registry: "127.0.0.1:5000".into(),
                 repository: "demo/app".into(),
                 tag: Some("1.0".into()),
-                digest: Some("sha256:63e5bffd1764955c6bdfac51e1ade5bbb88d5ac54c666dbe42a945551d504d63".into()),
+                digest: Some(
+                    "sha256:63e5bffd1764955c6bdfac51e1ade5bbb88d5ac54c666dbe42a945551d504d63"
+                        .into(),
+                ),
                 media_type: Some("application/vnd.oci.image.manifest.v1+json".into()),
                 platform: "linux/amd64".into(),
                 credentials: Some("anonymous".into()),
@@ -98,7 +102,9 @@ fn report() -> PreflightReport {
         check: CheckType::Image,
         status: Status::Unreachable,
         kind: Some("registry-unreachable"),
-        message: "the name `registry.example.invalid` does not resolve (DNS: Name or service not known)".into(),
+        message:
+            "the name `registry.example.invalid` does not resolve (DNS: Name or service not known)"
+                .into(),
         details: Details {
             help: Some("Check the registry name `registry.example.invalid` for typos.".into()),
             reason: Some("dns".into()),
@@ -148,6 +154,12 @@ fn github() {
 #[test]
 fn empty_report() {
     let r = PreflightReport::default();
-    assert_eq!(super::text(&r, &super::TextOptions::default()), "preflight: 0 checks: 0 ok\n");
-    assert_eq!(super::json(&r), "{\"schema\":\"buildmedic.preflight/v1\",\"checks\":[]}\n");
+    assert_eq!(
+        super::text(&r, &super::TextOptions::default()),
+        "preflight: 0 checks: 0 ok\n"
+    );
+    assert_eq!(
+        super::json(&r),
+        "{\"schema\":\"buildmedic.preflight/v1\",\"checks\":[]}\n"
+    );
 }

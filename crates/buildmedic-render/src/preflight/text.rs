@@ -62,7 +62,11 @@ pub fn render(report: &PreflightReport, options: &TextOptions) -> String {
         }
         out.push('\n');
     }
-    for check in report.checks.iter().filter(|k| !k.fails() && !k.is_warning()) {
+    for check in report
+        .checks
+        .iter()
+        .filter(|k| !k.fails() && !k.is_warning())
+    {
         out.push_str(&format!(
             "{} {:<5} {}\n",
             paint(c, green, "ok"),
@@ -103,7 +107,10 @@ fn detail_lines(check: &Check) -> Vec<String> {
                 k.subdirs.join(", ")
             ));
             if !k.closest_versions.is_empty() {
-                lines.push(format!("closest versions: {}", k.closest_versions.join(", ")));
+                lines.push(format!(
+                    "closest versions: {}",
+                    k.closest_versions.join(", ")
+                ));
             }
             if !k.carried_by.is_empty() {
                 lines.push(format!("carried by: {}", k.carried_by.join(", ")));
@@ -120,7 +127,11 @@ fn detail_lines(check: &Check) -> Vec<String> {
                 lines.push(format!(
                     "versions: {}{}",
                     shown.join(", "),
-                    if p.versions.len() > shown.len() { ", …" } else { "" }
+                    if p.versions.len() > shown.len() {
+                        ", …"
+                    } else {
+                        ""
+                    }
                 ));
             }
             if !p.requires_python.is_empty() {

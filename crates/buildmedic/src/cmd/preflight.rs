@@ -182,24 +182,30 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
 }
 
 fn seconds(name: &str, v: f64) -> miette::Result<Duration> {
-    if !v.is_finite() || v < 0.0 || v > 3600.0 {
-        return Err(miette::miette!("--{name} {v}: expected seconds between 0 and 3600"));
+    if !v.is_finite() || !(0.0..=3600.0).contains(&v) {
+        return Err(miette::miette!(
+            "--{name} {v}: expected seconds between 0 and 3600"
+        ));
     }
     Ok(Duration::from_secs_f64(v))
 }
 
 fn options(args: &Args) -> miette::Result<Options> {
-    let mut opts = Options::default();
-    opts.platform = args
-        .platform
-        .parse::<TargetPlatform>()
-        .map_err(|e| miette::miette!("--platform: {e}"))?;
-    opts.python = args.python.clone();
+    let mut opts = Options {
+        platform: args
+            .platform
+            .parse::<TargetPlatform>()
+            .map_err(|e| miette::miette!("--platform: {e}"))?,
+        python: args.python.clone(),
+        ..Options::default()
+    };
     opts.glibc = args
         .glibc
         .split_once('.')
         .and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)))
-        .ok_or_else(|| miette::miette!("--glibc {}: expected MAJOR.MINOR, e.g. 2.31", args.glibc))?;
+        .ok_or_else(|| {
+            miette::miette!("--glibc {}: expected MAJOR.MINOR, e.g. 2.31", args.glibc)
+        })?;
     if args.concurrency == 0 {
         return Err(miette::miette!("--concurrency must be at least 1"));
     }
