@@ -27,7 +27,7 @@ use uv_pep440::{Version, VersionSpecifiers};
 use uv_pep508::{MarkerEnvironment, MarkerEnvironmentBuilder, Requirement, VersionOrUrl};
 use uv_platform_tags::{IncompatibleTag, TagCompatibility, Tags, TagsOptions};
 
-use crate::fetch::{FetchError, get_cached};
+use crate::fetch::{CacheState, FetchError, get_cached};
 use crate::http::{NetError, Request, display_url, host_port};
 use crate::report::{Check, CheckType, PipDetails, Specific, Status};
 use crate::{PipTarget, Shared};
@@ -196,7 +196,7 @@ pub struct IndexFile {
     pub core_metadata: bool,
 }
 
-type PageResult = Result<Option<Arc<Vec<IndexFile>>>, PageFailure>;
+type PageResult = Result<Option<Arc<(Vec<IndexFile>, CacheState)>>, PageFailure>;
 
 #[derive(Debug, Clone)]
 struct PageFailure {
@@ -385,7 +385,7 @@ async fn fetch_page(s: &Shared, index: &Index, name: &PackageName) -> PageResult
         parse_html_page(&fetched.body, &fetched.url)
     };
     match files {
-        Some(f) => Ok(Some(Arc::new(f))),
+        Some(f) => Ok(Some(Arc::new((f, fetched.cache)))),
         None => Err(PageFailure {
             status: Status::Error,
             kind: "pip-install-failed",
@@ -648,6 +648,13 @@ enum Misfit {
 
 /// Checks one requirement.
 pub(crate) async fn check_pip(s: &Shared, t: &PipTarget) -> Check {
+    let mut cache = None;
+    let mut c = check_requirement(s, t, &mut cache).await;
+    c.details.cache = cache.and_then(CacheState::as_str).map(str::to_string);
+    c
+}
+
+async fn check_requirement(s: &Shared, t: &PipTarget, cache: &mut Option<CacheState>) -> Check {
     for n in &s.indexes.notes {
         s.note(n.clone());
     }
@@ -739,7 +746,12 @@ pub(crate) async fn check_pip(s: &Shared, t: &PipTarget) -> Check {
     let mut files: Vec<(IndexFile, &Index)> = Vec::new();
     for (page, index) in pages.into_iter().zip(&indexes) {
         match page {
-            Ok(Some(f)) => files.extend(f.iter().cloned().map(|f| (f, index))),
+            Ok(Some(page)) => {
+                if page.1 != CacheState::Network {
+                    *cache = Some(page.1);
+                }
+                files.extend(page.0.iter().cloned().map(|f| (f, index)));
+            }
             Ok(None) => {}
             Err(f) => {
                 let mut c = mk(f.status, Some(f.kind), f.message, details);
@@ -983,14 +995,24 @@ pub(crate) async fn check_pip(s: &Shared, t: &PipTarget) -> Check {
 }
 
 /// Requires-Python of a wheel from its METADATA (PEP 658 file, else range requests),
-/// once per file and run. `None` when it has none or it cannot be read.
+/// once per file and run, and kept in the disk cache (files do not change) for `--offline`.
+/// `None` when it has none or it cannot be read.
 async fn wheel_requires_python(s: &Shared, f: &IndexFile, index: &Index) -> Option<String> {
+    let key = display_url(&f.url);
     s.indexes
         .metadata
-        .cell(f.url.to_string())
+        .cell(key.clone())
         .get_or_init(|| async {
+            if let Some(cached) = s.cache.get_json::<Option<String>>("metadata", &key) {
+                return cached;
+            }
+            if s.opts.offline {
+                return None;
+            }
             let metadata = read_wheel_metadata(s, f, index).await?;
-            requires_python_of(&metadata)
+            let rp = requires_python_of(&metadata);
+            s.cache.put_json("metadata", &key, &rp);
+            rp
         })
         .await
         .clone()
@@ -1024,9 +1046,6 @@ fn file_request(f_url: &url::Url, index: &Index) -> Request {
 }
 
 async fn read_wheel_metadata(s: &Shared, f: &IndexFile, index: &Index) -> Option<String> {
-    if s.opts.offline {
-        return None;
-    }
     let mut url = f.url.clone();
     url.set_fragment(None);
     if f.core_metadata {
@@ -1274,7 +1293,9 @@ mod tests {
                 Ok(text) => break text,
                 Err(ZipNeed::Range(start, len)) => {
                     let end = ((start + len.max(65536)) as usize).min(bytes.len());
-                    sparse.chunks.push((start, bytes[start as usize..end].to_vec()));
+                    sparse
+                        .chunks
+                        .push((start, bytes[start as usize..end].to_vec()));
                 }
                 Err(ZipNeed::Broken) => panic!("broken"),
             }

@@ -133,6 +133,31 @@ fn requirements_on_every_kind_of_index() {
     }
 }
 
+/// --offline answers from the cache: the project pages and the wheel metadata read online.
+#[test]
+fn offline_uses_pages_and_metadata_from_the_cache() {
+    let Some(svc) = services("offline_uses_pages_and_metadata_from_the_cache") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let index = svc.get("BM_PYPI_URL");
+    let mut offline = svc.options(dir.path());
+    offline.offline = true;
+    let c = check(offline.clone(), "demo-pkg==2.0.0", &index, "3.11");
+    assert_eq!(c.status, Status::Error, "{}", c.message);
+    assert_eq!(c.details.reason.as_deref(), Some("offline"));
+    let online = check(svc.options(dir.path()), "demo-pkg==2.0.0", &index, "3.11");
+    assert_eq!(
+        online.kind,
+        Some("incompatible-python"),
+        "{}",
+        online.message
+    );
+    let c = check(offline, "demo-pkg==2.0.0", &index, "3.11");
+    assert_eq!(c.kind, Some("incompatible-python"), "{}", c.message);
+    assert_eq!(c.details.cache.as_deref(), Some("offline"));
+}
+
 #[test]
 fn requirement_syntax_markers_and_no_python() {
     let Some(svc) = services("requirement_syntax_markers_and_no_python") else {

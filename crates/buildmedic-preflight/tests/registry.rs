@@ -381,6 +381,8 @@ fn forbidden_and_rate_limited() {
     let c = last.unwrap();
     assert_eq!(c.status, Status::RateLimited, "{}", c.message);
     assert_eq!(c.kind, Some("registry-auth"));
+    // One retry (after a backoff) before giving up.
+    assert!(c.message.contains("after 2 attempts"), "{}", c.message);
     assert_eq!(c.details.http_status, Some(429));
 }
 

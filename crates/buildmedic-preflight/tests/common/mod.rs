@@ -128,8 +128,13 @@ pub enum Skopeo {
 
 /// `skopeo inspect` with the given extra arguments; the verdict and stderr.
 pub fn skopeo(args: &[&str], reference: &str) -> (Skopeo, String) {
-    let authfile = std::env::temp_dir().join("buildmedic-empty-auth.json");
-    let _ = std::fs::write(&authfile, "{}");
+    // One file per thread: tests run in parallel.
+    let authfile = std::env::temp_dir().join(format!(
+        "buildmedic-empty-auth-{}-{:?}.json",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    std::fs::write(&authfile, "{}").expect("temp dir is writable");
     let out = Command::new("skopeo")
         .arg("inspect")
         .arg("--retry-times=0")
