@@ -3,7 +3,7 @@
 
 use buildmedic_engine::Engine;
 use buildmedic_engine::fixtures::run_fixtures;
-use buildmedic_kb::{Expect, KIND_IDS, KnowledgeBase, UNKNOWN};
+use buildmedic_kb::{BUILTIN_KINDS, Expect, KnowledgeBase, UNKNOWN};
 
 #[test]
 fn every_builtin_fixture_passes() {
@@ -34,7 +34,7 @@ fn every_builtin_fixture_passes() {
 fn every_kind_has_positive_and_negative_fixtures() {
     let kb = KnowledgeBase::builtin().expect("the built-in knowledge base loads");
     let mut problems = Vec::new();
-    for kind in KIND_IDS.iter().filter(|k| **k != UNKNOWN) {
+    for kind in BUILTIN_KINDS.iter().filter(|k| **k != UNKNOWN) {
         let Some(entry) = kb.get(kind) else {
             problems.push(format!("  {kind}: no entry"));
             continue;
@@ -64,7 +64,7 @@ fn every_kind_has_positive_and_negative_fixtures() {
 fn builtin_entries_are_exactly_the_kind_ids() {
     let kb = KnowledgeBase::builtin().expect("the built-in knowledge base loads");
     let kinds: Vec<&str> = kb.entries().map(|e| e.kind.as_str()).collect();
-    let mut expected: Vec<&str> = KIND_IDS.to_vec();
+    let mut expected: Vec<&str> = BUILTIN_KINDS.to_vec();
     expected.sort_unstable();
     assert_eq!(kinds, expected);
 }

@@ -16,7 +16,7 @@ pub enum Origin {
 /// One kind of build failure: the knowledge a human expert would bring.
 #[derive(Debug, Clone)]
 pub struct Entry {
-    /// The kind id (`spec/kinds.md` for built-ins; any kebab-case id for user kinds).
+    /// The kind id (`knowledge/kinds.txt` for built-ins; any kebab-case id for user kinds).
     pub kind: String,
     pub title: String,
     pub summary: String,
@@ -52,6 +52,18 @@ pub enum Scope {
     FailingStep,
 }
 
+/// How serious a finding of a signature is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Severity {
+    /// A failure (the default).
+    #[default]
+    Error,
+    /// A latent problem: the build may have succeeded, but not as written (a version pin
+    /// taken by the shell as a redirection, a push that never ran).
+    Warning,
+}
+
 /// A real tool message that identifies a kind.
 #[derive(Debug, Clone)]
 pub struct SignatureDef {
@@ -80,7 +92,22 @@ pub struct SignatureDef {
     /// Matched only against the last line of a step at the end of the log ("the log stops
     /// while ..."), never during the scan: no trigger needed, no cost per line.
     pub tail: bool,
-    /// Line of the `[[signature]]` table in its file, for error messages.
+    /// The tool that prints the message (`knowledge/emitters.txt`).
+    pub emitter: Option<String>,
+    /// A match is evidence that the build failed (false for notices that also precede a
+    /// success: retries, warnings, progress).
+    pub fatal: bool,
+    /// [`Severity::Warning`] marks a latent problem, reported even on a build that succeeded.
+    pub severity: Severity,
+    /// Where the message is defined (`owner/repo:path@version`).
+    pub sources: Vec<String>,
+    /// Cleaned lines the pattern must match ([`SignatureDef::check_examples`]).
+    pub examples: Vec<String>,
+    /// Look-alike lines the pattern must not match.
+    pub not_examples: Vec<String>,
+    /// The file the signature is defined in (`kind.toml` or `signatures/<emitter>.toml`).
+    pub file: PathBuf,
+    /// Line of the `[[signature]]` table in [`SignatureDef::file`], for error messages.
     pub line: usize,
 }
 
@@ -88,6 +115,51 @@ impl SignatureDef {
     /// Named capture groups that are entity names.
     pub fn entity_groups(&self) -> impl Iterator<Item = &str> {
         self.regex.capture_names()
+    }
+
+    /// Whether the signature fires on one cleaned line, the way the matcher decides it: the
+    /// line contains a trigger, the pattern matches and `unless` does not. Compiles the
+    /// regexes if needed (an uncompilable one never fires).
+    pub fn fires_on(&self, line: &[u8]) -> bool {
+        let triggered = self
+            .triggers
+            .iter()
+            .any(|t| memchr::memmem::find(line, t).is_some());
+        triggered
+            && self.regex.get().is_some_and(|r| r.is_match(line))
+            && !self
+                .unless
+                .as_ref()
+                .and_then(LazyRegex::get)
+                .is_some_and(|u| u.is_match(line))
+    }
+
+    /// Every `examples` line must fire and no `not_examples` line may: the problems, one
+    /// per offending line (empty when the examples hold).
+    pub fn check_examples(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        for ex in &self.examples {
+            if !self.fires_on(ex.as_bytes()) {
+                let why = if !self
+                    .triggers
+                    .iter()
+                    .any(|t| memchr::memmem::find(ex.as_bytes(), t).is_some())
+                {
+                    "contains none of the triggers"
+                } else if self.regex.get().is_some_and(|r| !r.is_match(ex.as_bytes())) {
+                    "does not match the pattern"
+                } else {
+                    "is excluded by `unless`"
+                };
+                problems.push(format!("example {ex:?} {why}"));
+            }
+        }
+        for ex in &self.not_examples {
+            if self.fires_on(ex.as_bytes()) {
+                problems.push(format!("not_example {ex:?} matches"));
+            }
+        }
+        problems
     }
 }
 
@@ -149,13 +221,20 @@ pub struct Fixture {
 }
 
 impl Entry {
-    /// Fix steps with placeholders filled from `entities` (at most three values each), or
-    /// from the entry's placeholder words when the log gave none.
+    /// Fix steps with placeholders filled from `entities` (at most three values each).
+    ///
+    /// An optional part `[?with {name}?]` is kept only when every placeholder in it has a
+    /// value; `[?with {name}|without?]` falls back to the text after `|`. A placeholder
+    /// outside such a part that has no value gets the entry's placeholder words (user rules
+    /// written before optional parts existed); built-in steps put every placeholder in an
+    /// optional part, so no stand-in is ever shown.
     pub fn render_fix(&self, entities: &BTreeMap<String, Vec<String>>) -> Vec<String> {
+        let known = |name: &str| entities.get(name).is_some_and(|v| !v.is_empty());
         self.fix
             .iter()
             .map(|step| {
-                fill(step, |name, in_code| {
+                let step = choose_optional_parts(step, known);
+                fill(&step, |name, in_code| {
                     match entities.get(name).filter(|v| !v.is_empty()) {
                         Some(values) if in_code => {
                             Some(values.iter().take(3).cloned().collect::<Vec<_>>().join(" "))
@@ -171,6 +250,69 @@ impl Entry {
             })
             .collect()
     }
+}
+
+/// Resolves `[?a?]` / `[?a|b?]` parts: `a` when every placeholder in it is known, else `b`
+/// (or nothing). Parts do not nest; an unclosed `[?` is left as written.
+pub(crate) fn choose_optional_parts(template: &str, known: impl Fn(&str) -> bool) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find("[?") {
+        let after = &rest[open + 2..];
+        let Some(close) = after.find("?]") else {
+            break;
+        };
+        out.push_str(&rest[..open]);
+        let body = &after[..close];
+        let (with, without) = body.split_once('|').unwrap_or((body, ""));
+        if placeholder_names(with).iter().all(|n| known(n)) {
+            out.push_str(with);
+        } else {
+            out.push_str(without);
+        }
+        rest = &after[close + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The `{name}` placeholders of a template, in order.
+pub fn placeholder_names(template: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) if is_name(&after[..close]) => {
+                names.push(&after[..close]);
+                rest = &after[close + 1..];
+            }
+            _ => rest = after,
+        }
+    }
+    names
+}
+
+/// Placeholders of a fix step that sit outside every optional part (`[?...?]`): a log that
+/// lacks those entities would show a stand-in.
+pub fn unguarded_placeholders(step: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut rest = step;
+    loop {
+        let (outside, next) = match rest.find("[?") {
+            Some(open) => match rest[open + 2..].find("?]") {
+                Some(close) => (&rest[..open], Some(&rest[open + 2 + close + 2..])),
+                None => (rest, None),
+            },
+            None => (rest, None),
+        };
+        names.extend(placeholder_names(outside));
+        match next {
+            Some(n) => rest = n,
+            None => break,
+        }
+    }
+    names
 }
 
 fn join_values(values: &[String]) -> String {
@@ -250,6 +392,27 @@ mod tests {
         assert_eq!(fill("install {package} now", f), "install `numpy` now");
         assert_eq!(fill("{unknown} {package}", f), "{unknown} `numpy`");
         assert_eq!(fill("json {\"a\": 1} {", f), "json {\"a\": 1} {");
+    }
+
+    #[test]
+    fn optional_parts_are_kept_only_with_their_entities() {
+        let known = |n: &str| n == "package";
+        assert_eq!(
+            choose_optional_parts(
+                "Pin [?`{package}`|the package?] in [?{image}|the image?]",
+                known
+            ),
+            "Pin `{package}` in the image"
+        );
+        assert_eq!(
+            choose_optional_parts("Run the command[? `{command}`?] by hand", known),
+            "Run the command by hand"
+        );
+        assert_eq!(choose_optional_parts("a [?b", known), "a [?b");
+        assert_eq!(
+            unguarded_placeholders("x {package} [?{image}?] {command} [?{file}|y?]"),
+            ["package", "command"]
+        );
     }
 
     #[test]

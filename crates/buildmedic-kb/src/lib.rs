@@ -3,11 +3,16 @@
 //! One entry per kind, kept as data next to its fixture logs in `knowledge/<kind>/`:
 //!
 //! ```text
+//! knowledge/kinds.txt        the built-in kind ids (a kind is a folder + a line here)
+//! knowledge/emitters.txt     the tools signatures name as their `emitter`
 //! knowledge/conda-package-not-found/
-//!   kind.toml            title, summary, causes, affected areas, fix steps, references,
-//!                        the kinds it explains away, signatures, fixture expectations
-//!   fixtures/*.log       positive fixtures (the kind is the root cause) and near misses
+//!   kind.toml                title, summary, causes, affected areas, fix steps, references,
+//!                            the kinds it explains away, signatures, fixture expectations
+//!   signatures/<emitter>.toml  more signatures, one file per emitting tool (conda.toml, ...)
+//!   fixtures/*.log           positive fixtures (the kind is the root cause) and near misses
 //! ```
+//!
+//! The layout is read in one place, [`layout`], by `build.rs` and by [`KnowledgeBase::load_dir`].
 //!
 //! The built-in entries are embedded at build time (see `build.rs`). Users add or override
 //! entries with rule directories of the same layout ([`KnowledgeBase::load_dir`]), named on the
@@ -16,7 +21,9 @@
 //!
 //! This crate owns the schema and validation; it does not match logs (`buildmedic-engine`).
 
+pub mod coverage;
 mod entry;
+pub mod layout;
 mod lazy;
 mod literals;
 mod load;
@@ -24,50 +31,14 @@ mod load;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-pub use entry::{Entry, Expect, Fixture, Near, Origin, Scope, SignatureDef, Window};
+pub use entry::{
+    Entry, Expect, Fixture, Near, Origin, Scope, Severity, SignatureDef, Window, placeholder_names,
+    unguarded_placeholders,
+};
 pub use lazy::LazyRegex;
-pub use load::{KbError, MAX_BEFORE};
+pub use load::{InvalidFile, KbError, MAX_BEFORE};
 
-/// The build-failure kind ids of `spec/kinds.md`, in its order. Output uses exactly these.
-pub const KIND_IDS: &[&str] = &[
-    "registry-unreachable",
-    "image-not-found",
-    "registry-auth",
-    "network-io",
-    "dockerfile-malformed",
-    "dockerfile-not-found",
-    "unknown-docker-instruction",
-    "copy-file-not-found",
-    "conda-bad-spec",
-    "conda-http",
-    "conda-package-not-found",
-    "conda-unsatisfiable",
-    "conda-solver-timeout",
-    "out-of-memory",
-    "conda-command-not-found",
-    "conda-bare-redirection",
-    "incompatible-python",
-    "utf8-decode",
-    "missing-python-module",
-    "pip-no-matching-distribution",
-    "pip-resolution-impossible",
-    "pip-invalid-operator",
-    "pip-invalid-wheel-filename",
-    "pip-interactive-auth",
-    "pip-cannot-uninstall",
-    "pip-install-failed",
-    "wheel-build-failed",
-    "mpi4py-build-failed",
-    "horovod-build-failed",
-    "forbidden-blob",
-    "missing-command",
-    "make-no-targets",
-    "apt-get-failed",
-    "docker-push-failed",
-    "disk-full",
-    "build-timeout",
-    "unknown",
-];
+pub use embedded::{BUILTIN_EMITTERS, BUILTIN_KINDS};
 
 /// The kind reported when the build failed but nothing in the knowledge base fits.
 pub const UNKNOWN: &str = "unknown";
@@ -101,12 +72,18 @@ impl KnowledgeBase {
         let mut kb = KnowledgeBase::default();
         for e in embedded::EMBEDDED {
             let path = PathBuf::from(format!("knowledge/{}/kind.toml", e.dir));
+            let signature_files: Vec<(PathBuf, &str)> = e
+                .signature_files
+                .iter()
+                .map(|(name, text)| (PathBuf::from(format!("knowledge/{}/{name}", e.dir)), *text))
+                .collect();
             let fixtures = e
                 .fixtures
                 .iter()
                 .map(|(name, bytes)| ((*name).to_string(), std::borrow::Cow::Borrowed(*bytes)))
                 .collect();
-            let entry = load::parse_entry(e.toml, &path, Origin::Builtin, fixtures)?;
+            let entry =
+                load::parse_entry(e.toml, &path, Origin::Builtin, &signature_files, fixtures)?;
             kb.insert(entry);
         }
         kb.validate_links()?;
@@ -119,7 +96,8 @@ impl KnowledgeBase {
     }
 
     /// Adds or replaces entries from a rule directory: `DIR/<kind>/kind.toml` with
-    /// `DIR/<kind>/fixtures/`, or flat `DIR/*.toml` files with one entry each.
+    /// `DIR/<kind>/signatures/*.toml` and `DIR/<kind>/fixtures/`, or flat `DIR/*.toml` files
+    /// with one entry each.
     pub fn load_dir(&mut self, dir: &std::path::Path) -> Result<Vec<String>, KbError> {
         let entries = load::load_dir(dir)?;
         let kinds = entries.iter().map(|e| e.kind.clone()).collect();
@@ -138,7 +116,7 @@ impl KnowledgeBase {
     fn validate_links(&self) -> Result<(), KbError> {
         for e in self.entries.values() {
             for k in &e.explains {
-                if !self.entries.contains_key(k) && !KIND_IDS.contains(&k.as_str()) {
+                if !self.entries.contains_key(k) && !BUILTIN_KINDS.contains(&k.as_str()) {
                     return Err(KbError::at(
                         &e.path,
                         e.explains_line,
@@ -155,7 +133,7 @@ impl KnowledgeBase {
                         .is_some_and(|t| t.signatures.iter().any(|t| t.id == id));
                     if !found {
                         return Err(KbError::at(
-                            &e.path,
+                            &s.file,
                             s.line,
                             format!(
                                 "signature `{}`: `near` names unknown signature `{kind}/{id}`",
@@ -184,7 +162,7 @@ impl KnowledgeBase {
                 {
                     r.compile().map_err(|m| {
                         KbError::at(
-                            &e.path,
+                            &s.file,
                             s.line,
                             format!("signature `{}`: pattern `{}`: {m}", s.id, r.as_str()),
                         )
@@ -217,6 +195,8 @@ mod embedded {
     pub(crate) struct EmbeddedEntry {
         pub dir: &'static str,
         pub toml: &'static str,
+        /// `(signatures/<emitter>.toml, text)`.
+        pub signature_files: &'static [(&'static str, &'static str)],
         pub fixtures: &'static [(&'static str, &'static [u8])],
     }
     include!(concat!(env!("OUT_DIR"), "/embedded.rs"));

@@ -6,6 +6,7 @@
 //! redacted by the producer; renderers redact again only where they build new strings from
 //! raw parts.
 
+pub mod coverage;
 pub mod diagnosis;
 pub mod explain;
 pub mod lint;

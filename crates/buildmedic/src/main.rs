@@ -7,7 +7,7 @@
 mod output;
 mod cmd;
 mod config;
-mod rules;
+mod knowledge;
 
 use std::process::ExitCode;
 

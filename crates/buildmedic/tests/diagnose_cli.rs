@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
 use assert_cmd::Command;
-use buildmedic_kb::KIND_IDS;
+use buildmedic_kb::BUILTIN_KINDS;
 use predicates::prelude::*;
 use tempfile::TempDir;
 
@@ -62,6 +62,10 @@ references = ["https://example.com/widgets"]
 id = "calibration-drifted"
 pattern = 'ERROR: frobnicator calibration drifted by \d+ units'
 weight = 0.9
+emitter = "widget-tools"
+source = "example/widget-tools:src/check.sh@v1"
+examples = ["ERROR: frobnicator calibration drifted by 12 units"]
+not_examples = ["WARNING: frobnicator calibration drifted by 2 units"]
 
 [[fixture]]
 file = "fixtures/pos-legacy.log"
@@ -546,8 +550,78 @@ fn rules_test_runs_a_user_directory() {
             "ok     widget-calibration/fixtures/pos-legacy.log",
         ))
         .stdout(predicate::str::contains(
-            "2 fixtures, 2 passed, 0 failed; 1 entries",
+            "2 fixtures, 2 passed, 0 failed; 2 example lines, 0 failed; 1 entries",
         ));
+}
+
+#[test]
+fn rules_test_checks_signature_examples() {
+    let sb = Sandbox::new();
+    sb.widget_rules("myrules");
+    let wrong = WIDGET_RULE.replace(
+        "examples = [\"ERROR: frobnicator calibration drifted by 12 units\"]",
+        "examples = [\"ERROR: frobnicator calibration drifted by many units\"]",
+    );
+    assert_ne!(wrong, WIDGET_RULE);
+    sb.write("myrules/widget-calibration/kind.toml", wrong);
+    sb.cmd()
+        .args(["rules", "test", "myrules"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "FAIL   widget-calibration/calibration-drifted (myrules/widget-calibration/kind.toml:9): example \"ERROR: frobnicator calibration drifted by many units\" does not match the pattern",
+        ))
+        .stdout(predicate::str::contains("2 example lines, 1 failed"));
+}
+
+#[test]
+fn rules_test_reads_signature_files() {
+    let sb = Sandbox::new();
+    sb.widget_rules("myrules");
+    sb.write(
+        "myrules/widget-calibration/signatures/widget-cli.toml",
+        "source = \"example/widget-cli:main.go@v3\"\n\n[[signature]]\nid = \"cli-drift\"\npattern = 'widget: calibration lost'\nweight = 0.8\nexamples = [\"widget: calibration lost\"]\n",
+    );
+    sb.cmd()
+        .args(["rules", "test", "myrules"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("3 example lines, 0 failed"));
+    let out = sb
+        .cmd()
+        .args([
+            "rules", "coverage", "--format", "json", "--rules", "myrules",
+        ])
+        .output()
+        .expect("run buildmedic");
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let cli = v["emitters"]
+        .as_array()
+        .expect("emitters")
+        .iter()
+        .find(|e| e["id"] == "widget-cli")
+        .expect("the user emitter is listed");
+    assert_eq!(
+        cli["kinds"][0]["signatures"][0]["sources"][0],
+        "example/widget-cli:main.go@v3"
+    );
+    // A broken signature file is reported with its own path and line.
+    sb.write(
+        "myrules/widget-calibration/signatures/widget-cli.toml",
+        "[[signature]]\nid = \"cli-drift\"\npattern = 'widget: (calibration'\nweight = 0.8\n",
+    );
+    let out = sb
+        .cmd()
+        .args(["rules", "test", "myrules"])
+        .output()
+        .expect("run buildmedic");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = unwrapped_stderr(&out);
+    assert!(
+        stderr.contains("widget-cli.toml:1:1: signature") && stderr.contains("unclosed group"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -613,7 +687,7 @@ fn kinds_lists_every_kind() {
         .lines()
         .filter_map(|l| l.split_whitespace().next().map(str::to_string))
         .collect();
-    let mut expected: Vec<String> = KIND_IDS.iter().map(|k| (*k).to_string()).collect();
+    let mut expected: Vec<String> = BUILTIN_KINDS.iter().map(|k| (*k).to_string()).collect();
     expected.sort();
     let mut sorted = listed.clone();
     sorted.sort();

@@ -43,7 +43,7 @@ pub struct Args {
 /// Exit codes: 0 every build succeeded, 1 a failure was found, 2 an input or usage error
 /// (other inputs are still diagnosed).
 pub fn run(args: Args) -> miette::Result<ExitCode> {
-    let engine = crate::rules::engine(&args.rules, args.no_config)?;
+    let engine = crate::knowledge::engine(&args.rules, args.no_config)?;
     let format = match args.format {
         FormatArg::Text => Format::Text,
         FormatArg::Json => Format::Json,

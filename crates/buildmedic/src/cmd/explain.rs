@@ -38,7 +38,7 @@ pub struct Args {
 struct Unknown(String);
 
 pub fn run(args: Args) -> miette::Result<ExitCode> {
-    let kb = crate::rules::knowledge_base(&args.rules, args.no_config)?;
+    let kb = crate::knowledge::knowledge_base(&args.rules, args.no_config)?;
     if args.list {
         crate::output::outln!("failure kinds:");
         for e in kb.entries() {

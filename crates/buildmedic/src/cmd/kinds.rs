@@ -23,7 +23,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> miette::Result<ExitCode> {
-    let kb = crate::rules::knowledge_base(&args.rules, args.no_config)?;
+    let kb = crate::knowledge::knowledge_base(&args.rules, args.no_config)?;
     let out = match args.format {
         KindsFormat::Text => buildmedic_render::explain::kinds_text(&kb),
         KindsFormat::Json => buildmedic_render::explain::kinds_json(&kb),

@@ -1,5 +1,6 @@
-//! `buildmedic rules test [DIR...]`: run the fixtures of rule directories (or of the
-//! built-in knowledge base) and report each one.
+//! `buildmedic rules test [DIR...]`: run the fixtures and signature examples of rule
+//! directories (or of the built-in knowledge base) and report each one.
+//! `buildmedic rules coverage`: list, per emitting tool and kind, the messages covered.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -8,7 +9,7 @@ use buildmedic_engine::Engine;
 use buildmedic_engine::fixtures::run_fixtures;
 use buildmedic_kb::KnowledgeBase;
 
-use crate::rules::RulesError;
+use crate::knowledge::RulesError;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -16,34 +17,64 @@ pub struct Args {
     command: RulesCommand,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum CoverageFormat {
+    Markdown,
+    Json,
+}
+
 #[derive(Debug, clap::Subcommand)]
 enum RulesCommand {
-    /// Run fixtures: of the rule directories given, or of the built-in entries without one.
+    /// Run fixtures and signature examples: of the rule directories given, or of the
+    /// built-in entries without one.
     Test {
-        /// Rule directories (`DIR/<kind>/kind.toml` + `fixtures/`, or flat `DIR/*.toml`).
+        /// Rule directories (`DIR/<kind>/kind.toml` + `signatures/` + `fixtures/`, or flat
+        /// `DIR/*.toml`).
         dirs: Vec<PathBuf>,
         /// Print passing fixtures too.
         #[arg(long, short)]
         verbose: bool,
     },
+    /// List the messages the knowledge base recognises, per emitting tool and kind.
+    Coverage {
+        /// Rule directories to add to the built-in entries.
+        #[arg(long = "rules", value_name = "DIR")]
+        rules: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value = "markdown")]
+        format: CoverageFormat,
+    },
 }
 
 pub fn run(args: Args) -> miette::Result<ExitCode> {
-    let RulesCommand::Test { dirs, verbose } = args.command;
-    let mut kb = KnowledgeBase::builtin().map_err(|e| RulesError(e.to_string()))?;
+    match args.command {
+        RulesCommand::Test { dirs, verbose } => test(&dirs, verbose),
+        RulesCommand::Coverage { rules, format } => {
+            let mut kb = KnowledgeBase::builtin().map_err(RulesError::from)?;
+            for d in &rules {
+                crate::knowledge::load(&mut kb, d)?;
+            }
+            let cov = kb.coverage();
+            let text = match format {
+                CoverageFormat::Markdown => buildmedic_render::coverage::markdown(&cov),
+                CoverageFormat::Json => buildmedic_render::coverage::json(&cov) + "\n",
+            };
+            crate::output::emit(&text);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn test(dirs: &[PathBuf], verbose: bool) -> miette::Result<ExitCode> {
+    let mut kb = KnowledgeBase::builtin().map_err(RulesError::from)?;
     let mut tested: Vec<String> = Vec::new();
-    for d in &dirs {
-        let kinds = kb.load_dir(d).map_err(|e| RulesError(e.to_string()))?;
+    for d in dirs {
+        let kinds = crate::knowledge::load(&mut kb, d)?;
         if kinds.is_empty() {
-            return Err(RulesError(format!(
-                "{}: no rule entries found (expected <kind>/kind.toml or *.toml)",
-                d.display()
-            ))
-            .into());
+            return Err(RulesError::Empty(d.clone()).into());
         }
         tested.extend(kinds);
     }
-    kb.compile_all().map_err(|e| RulesError(e.to_string()))?;
+    kb.compile_all().map_err(RulesError::from)?;
     let engine = Engine::new(kb);
     let kb = engine.knowledge_base();
     let entries: Vec<_> = if dirs.is_empty() {
@@ -68,6 +99,23 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
             }
         }
     }
+    let mut examples = 0;
+    let mut bad_examples = 0;
+    for entry in &entries {
+        for sig in &entry.signatures {
+            examples += sig.examples.len() + sig.not_examples.len();
+            for problem in sig.check_examples() {
+                bad_examples += 1;
+                crate::output::outln!(
+                    "FAIL   {}/{} ({}:{}): {problem}",
+                    entry.kind,
+                    sig.id,
+                    sig.file.display(),
+                    sig.line
+                );
+            }
+        }
+    }
     for k in &without {
         crate::output::outln!("FAIL   {k}: no fixtures");
     }
@@ -85,10 +133,12 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
         );
     }
     crate::output::outln!(
-        "{} fixtures, {} passed, {} failed; {} entries{}",
+        "{} fixtures, {} passed, {} failed; {} example lines, {} failed; {} entries{}",
         results.len(),
         results.len() - failed,
         failed,
+        examples,
+        bad_examples,
         entries.len(),
         if engine.matcher().is_single_stage() {
             " (note: too many distinct trigger literals for the fast prefilter; matching runs single-stage)"
@@ -96,5 +146,6 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
             ""
         }
     );
-    Ok(ExitCode::from(u8::from(failed > 0 || !without.is_empty())))
+    let bad = failed > 0 || bad_examples > 0 || !without.is_empty();
+    Ok(ExitCode::from(u8::from(bad)))
 }

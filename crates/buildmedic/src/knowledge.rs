@@ -22,16 +22,21 @@ struct ConfigFile {
     diagnose: Option<DiagnoseTable>,
 }
 
-/// A knowledge-base file or rule directory that cannot be used (its message names the file,
-/// line and problem).
+/// A knowledge-base file or rule directory that cannot be used. The knowledge-base error
+/// keeps its file, line, column and code frame.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
-#[error("{0}")]
-#[diagnostic(code(buildmedic::rules))]
-pub(crate) struct RulesError(pub String);
+pub(crate) enum RulesError {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Kb(#[from] buildmedic_kb::KbError),
+    #[error("{}: no rule entries found (expected <kind>/kind.toml or *.toml)", .0.display())]
+    #[diagnostic(code(buildmedic::rules::empty))]
+    Empty(PathBuf),
+}
 
-fn load(kb: &mut KnowledgeBase, dir: &Path) -> miette::Result<()> {
-    kb.load_dir(dir).map_err(|e| RulesError(e.to_string()))?;
-    Ok(())
+/// Adds or replaces the entries of rule directory `dir`; returns the kinds it held.
+pub(crate) fn load(kb: &mut KnowledgeBase, dir: &Path) -> Result<Vec<String>, RulesError> {
+    Ok(kb.load_dir(dir)?)
 }
 
 /// The rule directories configuration adds, in order.
@@ -58,8 +63,7 @@ pub fn configured_dirs(no_config: bool) -> miette::Result<Vec<PathBuf>> {
 }
 
 pub fn knowledge_base(extra: &[PathBuf], no_config: bool) -> miette::Result<KnowledgeBase> {
-    let mut kb = KnowledgeBase::builtin()
-        .map_err(|e| RulesError(format!("built-in knowledge base: {e}")))?;
+    let mut kb = KnowledgeBase::builtin().map_err(RulesError::from)?;
     for dir in configured_dirs(no_config)?.iter().chain(extra) {
         load(&mut kb, dir)?;
     }
