@@ -150,18 +150,12 @@ fn conda_env(file: &SourceFile, root: &Node, t: &mut Targets) -> Option<String> 
                 source: source(file, d.span.start),
             });
         } else if let Some(pip) = d.get("pip").and_then(Node::as_seq) {
-            for p in pip {
-                let Some(text) = p.as_str() else { continue };
-                requirement_line(
-                    file,
-                    text,
-                    p.span.start,
-                    python.as_deref(),
-                    &mut None,
-                    &mut Vec::new(),
-                    t,
-                );
-            }
+            // conda writes the list to a requirements file for pip: options apply to all.
+            let lines: Vec<(usize, String)> = pip
+                .iter()
+                .filter_map(|p| p.as_str().map(|s| (p.span.start, s.to_string())))
+                .collect();
+            pip_lines(file, &lines, python.as_deref(), t);
         }
     }
     python
@@ -251,8 +245,6 @@ fn azureml_json(file: &SourceFile, t: &mut Targets) {
 /// continuations joined, comments dropped). `-r`/`-c` includes are separate files of the
 /// discovery.
 fn requirements(file: &SourceFile, python: Option<&str>, t: &mut Targets) {
-    let mut index_url = None;
-    let mut extra = Vec::new();
     let mut logical = String::new();
     let mut start = 0usize;
     let mut offset = 0usize;
@@ -273,8 +265,15 @@ fn requirements(file: &SourceFile, python: Option<&str>, t: &mut Targets) {
     if !logical.is_empty() {
         lines.push((start, logical));
     }
-    // Options apply to the whole file, wherever they are written (as in pip).
-    for (_, line) in &lines {
+    pip_lines(file, &lines, python, t);
+}
+
+/// Requirements and options of one pip invocation: options apply to every requirement,
+/// wherever they are written (as in pip).
+fn pip_lines(file: &SourceFile, lines: &[(usize, String)], python: Option<&str>, t: &mut Targets) {
+    let mut index_url = None;
+    let mut extra = Vec::new();
+    for (_, line) in lines {
         let text = strip_comment(line);
         let mut words = text.split_whitespace();
         match words.next() {
@@ -289,16 +288,8 @@ fn requirements(file: &SourceFile, python: Option<&str>, t: &mut Targets) {
             _ => {}
         }
     }
-    for (start, line) in &lines {
-        requirement_line(
-            file,
-            line,
-            *start,
-            python,
-            &mut index_url.clone(),
-            &mut extra.clone(),
-            t,
-        );
+    for (start, line) in lines {
+        requirement_line(file, line, *start, python, &index_url, &extra, t);
     }
 }
 
@@ -344,8 +335,8 @@ fn requirement_line(
     line: &str,
     offset: usize,
     python: Option<&str>,
-    index_url: &mut Option<String>,
-    extra: &mut Vec<String>,
+    index_url: &Option<String>,
+    extra: &[String],
     t: &mut Targets,
 ) {
     let text = strip_comment(line);
@@ -365,7 +356,7 @@ fn requirement_line(
     t.pip.push(PipTarget {
         requirement: text.to_string(),
         index_url: index_url.clone(),
-        extra_index_urls: extra.clone(),
+        extra_index_urls: extra.to_vec(),
         python: python.map(str::to_string),
         source: source(file, offset),
     });

@@ -260,3 +260,85 @@ fn no_secret_in_any_output() {
         }
     }
 }
+
+/// A project directory: the Dockerfile's bases, the conda file's specs and its pip list,
+/// the requirements file with its own index; every check says where it is written.
+#[test]
+fn definitions_are_checked_where_written() {
+    let Some(svc) = services("definitions_are_checked_where_written") else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    let proj = home.path().join("proj");
+    std::fs::create_dir_all(&proj).unwrap();
+    let open = svc.get("BM_REG_OPEN");
+    let conda = svc.get("BM_CONDA_URL");
+    let pypi = svc.get("BM_PYPI_URL");
+    std::fs::write(
+        proj.join("Dockerfile"),
+        format!("ARG TAG=1.0\nFROM {open}/demo/app:${{TAG}} AS base\nRUN true\nFROM {open}/demo/app:7.7\nCOPY --from=base /a /b\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        proj.join("environment.yml"),
+        format!("name: e\nchannels:\n  - {conda}/main\ndependencies:\n  - python=3.11\n  - demo-lib=1.0\n  - demo-lib=1.1\n  - pip:\n    - --index-url {pypi}\n    - demo-pkg\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        proj.join("requirements.txt"),
+        format!("--index-url {pypi}\nnative-pkg==1.2\nsdist-only\n"),
+    )
+    .unwrap();
+    let (code, out, err) = output(preflight(&svc, home.path()).current_dir(home.path()).args([
+        "--python",
+        "3.11",
+        "--suggest-channels",
+        "",
+        "--format",
+        "json",
+        "proj",
+    ]));
+    assert_eq!(code, 1, "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let checks = v["checks"].as_array().unwrap();
+    let find = |target: &str| {
+        checks
+            .iter()
+            .find(|c| c["target"] == target)
+            .unwrap_or_else(|| panic!("no check of {target}: {out}"))
+    };
+    let ok = find(&format!("{open}/demo/app:1.0"));
+    assert_eq!(ok["status"], "ok");
+    assert_eq!(ok["details"]["source"]["line"], 2);
+    assert!(
+        ok["details"]["source"]["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("Dockerfile")
+    );
+    let missing = find(&format!("{open}/demo/app:7.7"));
+    assert_eq!(missing["kind"], "image-not-found");
+    assert_eq!(missing["details"]["source"]["line"], 4);
+    assert_eq!(find("demo-lib=1.0")["status"], "ok");
+    let py = find("demo-lib=1.1");
+    assert_eq!(py["kind"], "incompatible-python");
+    assert_eq!(py["details"]["source"]["line"], 7);
+    let pkg = find("demo-pkg");
+    assert_eq!(pkg["status"], "ok", "{pkg}");
+    assert_eq!(pkg["details"]["indexes"][0], format!("{pypi}/"));
+    assert_eq!(
+        find("native-pkg==1.2")["kind"],
+        "pip-no-matching-distribution"
+    );
+    assert_eq!(find("sdist-only")["kind"], "wheel-build-failed");
+    assert_eq!(find("sdist-only")["status"], "ok");
+
+    // The text format points at the lines.
+    let (_, text, _) = output(
+        preflight(&svc, home.path())
+            .current_dir(home.path())
+            .args(["--python", "3.11", "proj"]),
+    );
+    assert!(text.contains("--> proj/environment.yml:7"), "{text}");
+    assert!(text.contains("--> proj/Dockerfile:4"), "{text}");
+}
