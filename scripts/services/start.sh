@@ -171,6 +171,8 @@ if [ ! -f "$STATE/dists/static-simple/demo-pkg/index.json" ]; then
 fi
 P_LIMIT=$(port_for REG_LIMITED)
 P_GUARD=$(port_for REG_GUARDED)
+P_GATEWAY=$(port_for REG_GATEWAY)
+P_DOWN=$(port_for DOWN)
 mkdir -p "$STATE/nginx/tmp"
 cat >"$STATE/nginx/nginx.conf" <<NGINX
 worker_processes 1;
@@ -215,6 +217,11 @@ http {
       proxy_pass http://127.0.0.1:$P_OPEN;
     }
   }
+  # A gateway whose registry is down: 502 Bad Gateway for everything.
+  server {
+    listen 127.0.0.1:$P_GATEWAY;
+    location / { proxy_pass http://127.0.0.1:$P_DOWN; }
+  }
   # A proxy whose policy denies the repository blocked/* (403), as a registry firewall does.
   server {
     listen 127.0.0.1:$P_GUARD;
@@ -233,6 +240,7 @@ env_set BM_CONDA_ACCESS_LOG "$STATE/logs/nginx-access.log"
 env_set BM_CONDA_DIR "$STATE/channels"
 env_set BM_REG_LIMITED "127.0.0.1:$P_LIMIT"
 env_set BM_REG_GUARDED "127.0.0.1:$P_GUARD"
+env_set BM_REG_GATEWAY "127.0.0.1:$P_GATEWAY"
 env_set BM_PYPI_STATIC_URL "http://127.0.0.1:$P_STATIC/static-simple"
 
 # --- package indexes -------------------------------------------------------------------
@@ -256,9 +264,9 @@ env_set BM_PYPI_URL "http://127.0.0.1:$P_PYPI/simple"
 env_set BM_PYPI_AUTH_URL "http://127.0.0.1:$P_PYPI_AUTH/simple"
 
 # --- unreachable cases -----------------------------------------------------------------
-# A port nothing listens on (picked free, never bound) and a name under .invalid, which
-# never resolves (RFC 6761).
-env_set BM_CLOSED_PORT "$(free_port)"
+# A port nothing listens on (picked free, never bound: the one behind the 502 gateway) and
+# a name under .invalid, which never resolves (RFC 6761).
+env_set BM_CLOSED_PORT "$P_DOWN"
 env_set BM_UNRESOLVABLE "registry.buildmedic-test.invalid"
 
 say "all services up; env file: $ENV_FILE"

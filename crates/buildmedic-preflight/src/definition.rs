@@ -40,17 +40,24 @@ pub fn discover(paths: &[PathBuf]) -> Discovered {
         skipped: report.skipped.clone(),
         ..Discovered::default()
     };
-    // The python of the conda environments, for the requirements files they include.
-    let mut env_python: Option<String> = None;
+    // The python of the conda environments, for the requirements files next to them (the
+    // ones their `pip:` lists include).
+    let mut env_python: Vec<(PathBuf, String)> = Vec::new();
     for file in &report.files {
         match file.kind {
             FileKind::Dockerfile => dockerfile(file, &mut out.targets),
             FileKind::Conda => {
                 if let Some(py) = conda_file(file, &mut out.targets) {
-                    env_python = Some(py);
+                    env_python.push((file.dir().to_path_buf(), py));
                 }
             }
-            FileKind::Requirements => requirements(file, env_python.as_deref(), &mut out.targets),
+            FileKind::Requirements => {
+                let py = env_python
+                    .iter()
+                    .find(|(dir, _)| dir == file.dir())
+                    .map(|(_, py)| py.as_str());
+                requirements(file, py, &mut out.targets)
+            }
             FileKind::AzureMlYaml => azureml_yaml(file, &mut out.targets),
             FileKind::AzureMlJson => azureml_json(file, &mut out.targets),
             FileKind::Virtual => {}

@@ -386,6 +386,26 @@ fn forbidden_and_rate_limited() {
     assert_eq!(c.details.http_status, Some(429));
 }
 
+/// A registry behind a gateway that answers 502: retried with backoff, then an error.
+#[test]
+fn server_errors_are_retried_then_reported() {
+    let Some(svc) = services("server_errors_are_retried_then_reported") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let r = format!("{}/demo/app:1.0", svc.get("BM_REG_GATEWAY"));
+    let mut o = svc.options(dir.path());
+    o.retries = 2;
+    let c = run(o, &r);
+    assert_eq!(c.status, Status::Error, "{}", c.message);
+    assert_eq!(c.kind, Some("registry-unreachable"));
+    assert_eq!(c.details.http_status, Some(502));
+    assert!(c.message.contains("after 3 attempts"), "{}", c.message);
+    let (v, err) = skopeo(&["--tls-verify=false"], &r);
+    assert_eq!(v, Skopeo::Other, "{err}");
+    assert!(err.contains("502"), "skopeo: {err}");
+}
+
 #[test]
 fn unreachable_registries_say_why() {
     let Some(svc) = services("unreachable_registries_say_why") else {

@@ -342,3 +342,57 @@ fn definitions_are_checked_where_written() {
     assert!(text.contains("--> proj/environment.yml:7"), "{text}");
     assert!(text.contains("--> proj/Dockerfile:4"), "{text}");
 }
+
+/// On a terminal a progress line is drawn on stderr and cleared at the end; not otherwise.
+#[test]
+fn progress_line_only_on_a_terminal() {
+    let Some(svc) = services("progress_line_only_on_a_terminal") else {
+        return;
+    };
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!(
+            "progress_line_only_on_a_terminal: skipped: no `script` (util-linux) to give a terminal"
+        );
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("buildmedic");
+    let image = format!("{}/demo/app:1.0", svc.get("BM_REG_OPEN"));
+    let cmd = format!(
+        "{} preflight --insecure-registry {} --cache-dir {} --suggest-channels= --image {image} --color never",
+        bin.display(),
+        svc.get("BM_REG_OPEN"),
+        home.path().join("cache").display()
+    );
+    // `script` runs the command on a pseudo-terminal and copies what it wrote.
+    let out = std::process::Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .env("HOME", home.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("\r\x1b[2Kpreflight [1/1] "), "{text:?}");
+    assert!(text.contains("ok image"), "{text:?}");
+    // Without a terminal (and without --no-progress): no progress line.
+    let (_, stdout, stderr) = output(
+        Command::cargo_bin("buildmedic")
+            .unwrap()
+            .env("HOME", home.path())
+            .args([
+                "preflight",
+                "--suggest-channels=",
+                "--insecure-registry",
+                &svc.get("BM_REG_OPEN"),
+            ])
+            .args(["--cache-dir", home.path().join("cache").to_str().unwrap()])
+            .args(["--image", &image]),
+    );
+    assert!(
+        !stderr.contains("preflight [") && !stdout.contains("\x1b"),
+        "{stderr:?}"
+    );
+}

@@ -49,6 +49,7 @@ impl Services {
             "BM_REG_TOKEN",
             "BM_REG_GUARDED",
             "BM_REG_LIMITED",
+            "BM_REG_GATEWAY",
         ] {
             o.insecure_registries.push(self.get(key));
         }
