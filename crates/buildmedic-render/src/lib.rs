@@ -11,6 +11,7 @@ pub mod diagnosis;
 pub mod explain;
 pub mod lint;
 pub mod preflight;
+pub mod stats;
 
 /// Escaping for GitHub Actions workflow commands (`::error file=...::message`), shared by the
 /// diagnosis and lint renderers.

@@ -36,6 +36,10 @@ enum Command {
     Explain(cmd::explain::Args),
     /// Work with rule directories (knowledge-base entries and their fixtures).
     Rules(cmd::rules::Args),
+    /// Diagnose many logs in parallel and report what fails most (`stats merge` joins shards).
+    Stats(cmd::stats::Args),
+    /// Show the lines of a failed log that successful logs of the same build do not have.
+    Diff(cmd::diff::Args),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +51,8 @@ fn main() -> ExitCode {
         Command::Kinds(args) => cmd::kinds::run(args),
         Command::Explain(args) => cmd::explain::run(args),
         Command::Rules(args) => cmd::rules::run(args),
+        Command::Stats(args) => cmd::stats::run(args),
+        Command::Diff(args) => cmd::diff::run(args),
     };
     match result {
         Ok(code) => code,

@@ -38,12 +38,21 @@ pub struct Args {
     /// for reporting-only CI steps.
     #[arg(long)]
     pub exit_zero: bool,
+    /// Logs of successful builds of the same thing (repeatable): when no rule matches, the
+    /// evidence shown is the error lines these logs do not have (see `buildmedic diff`).
+    #[arg(long, value_name = "OK.log")]
+    pub baseline: Vec<PathBuf>,
 }
 
 /// Exit codes: 0 every build succeeded, 1 a failure was found, 2 an input or usage error
 /// (other inputs are still diagnosed).
 pub fn run(args: Args) -> miette::Result<ExitCode> {
     let engine = crate::knowledge::engine(&args.rules, args.no_config)?;
+    let baseline = if args.baseline.is_empty() {
+        None
+    } else {
+        Some(crate::cmd::diff::load_baseline(&args.baseline)?)
+    };
     let format = match args.format {
         FormatArg::Text => Format::Text,
         FormatArg::Json => Format::Json,
@@ -56,7 +65,12 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
     let mut any_error = false;
     for path in &args.logs {
         let source = path.to_string_lossy();
-        match diagnose_one(&engine, path, &source) {
+        let diagnosed = match &baseline {
+            Some(b) => crate::cmd::diff::diagnose_with_baseline(&engine, path, &source, b)
+                .map_err(miette::Report::new),
+            None => diagnose_one(&engine, path, &source).map_err(miette::Report::new),
+        };
+        match diagnosed {
             Ok(d) => {
                 any_failed |= d.status == Status::Failed;
                 let mut out = stdout.lock();
@@ -67,7 +81,7 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
             }
             Err(e) => {
                 any_error = true;
-                eprintln!("{:?}", miette::Report::new(e));
+                eprintln!("{e:?}");
             }
         }
     }
