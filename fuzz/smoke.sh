@@ -3,9 +3,9 @@
 #
 #   fuzz/smoke.sh [SECONDS]      (default 20 per target)
 #
-# Exits 0 with a message when the nightly toolchain or cargo-fuzz is missing: CI must not
-# fail for a tool it does not have. Exits non-zero when a target fails to build or crashes
-# (the crashing input is left in fuzz/artifacts/<target>/).
+# Fails (exit 1) when the nightly toolchain or cargo-fuzz is missing: a smoke run that
+# fuzzes nothing must not pass. `.ci/run` installs them first. Exits non-zero when a target
+# fails to build or crashes (the crashing input is left in fuzz/artifacts/<target>/).
 set -euo pipefail
 
 seconds="${1:-20}"
@@ -20,15 +20,15 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here"
 
 if ! command -v cargo > /dev/null 2>&1 || ! cargo +nightly --version > /dev/null 2>&1; then
-    echo "fuzz smoke: skipped (no nightly toolchain; rustup toolchain install nightly)"
-    exit 0
+    echo "fuzz smoke: FAILED: no nightly toolchain (rustup toolchain install nightly --profile minimal)" >&2
+    exit 1
 fi
 if ! cargo +nightly fuzz --version > /dev/null 2>&1; then
-    echo "fuzz smoke: skipped (cargo-fuzz missing; cargo install cargo-fuzz --locked)"
-    exit 0
+    echo "fuzz smoke: FAILED: cargo-fuzz is missing (cargo install cargo-fuzz --locked)" >&2
+    exit 1
 fi
 
-targets=(read_log diagnose dockerfile lint_text image_ref)
+targets=(read_log diagnose dockerfile lint_text image_ref shell)
 # Same flags for build and run, so the run does not rebuild.
 flags=(-O --debug-assertions)
 

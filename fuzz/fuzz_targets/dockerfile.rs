@@ -18,7 +18,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    let df = buildmedic_lint::dockerfile::parse(&text);
+    let df = buildmedic_lint::syntax::dockerfile::parse(&text);
     for ins in &df.instructions {
         assert!(ins.span.end <= text.len());
     }
@@ -30,10 +30,10 @@ fuzz_target!(|data: &[u8]| {
         text.as_ref(),
     );
     let mut cx = FileCx::new(&config, &file);
-    buildmedic_lint::dockerfile::lint_dockerfile(&mut cx, None);
+    buildmedic_lint::run::lint_dockerfile(&mut cx, None);
     // The first line doubles as an image reference and a .dockerignore.
     let first = text.lines().next().unwrap_or("");
-    let _ = buildmedic_lint::image_ref::explain::explain(first);
-    let ignore = buildmedic_lint::dockerignore::DockerIgnore::parse(&text);
+    let _ = buildmedic_lint::syntax::image_ref::explain::explain(first);
+    let ignore = buildmedic_lint::syntax::dockerignore::DockerIgnore::parse(&text);
     let _ = ignore.is_excluded(first);
 });

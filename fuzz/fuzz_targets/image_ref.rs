@@ -7,7 +7,7 @@
 
 #![no_main]
 
-use buildmedic_lint::image_ref::{explain, grammar, path_match};
+use buildmedic_lint::syntax::image_ref::{explain, grammar, path_match};
 use buildmedic_lint::{LintConfig, lint_image};
 use libfuzzer_sys::fuzz_target;
 

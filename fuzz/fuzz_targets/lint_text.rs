@@ -1,10 +1,11 @@
-//! Fuzz the environment-definition linter end to end: the same bytes as a conda
-//! `environment.yml`, a pip `requirements.txt` and an Azure ML v2 environment YAML.
+//! Fuzz the environment-definition linter and the definition model end to end: the same
+//! bytes as a conda `environment.yml`, a pip `requirements.txt` and an Azure ML v2
+//! environment YAML.
 //!
-//! The per-format analyzers are private to `buildmedic-lint`, so the bytes go through
-//! `lint_paths` and the file system (a per-process directory under the temp dir, rewritten
-//! on every run). Follow-ups (`-r other.txt`, `conda_file:`, `build.path:`) may read other
-//! files; nothing is ever written outside that directory.
+//! Discovery reads files, so the bytes go through `lint_paths` and
+//! `definition::discover` and the file system (a per-process directory under the temp dir,
+//! rewritten on every run). Follow-ups (`-r other.txt`, `conda_file:`, `build.path:`) may
+//! read other files; nothing is ever written outside that directory.
 //!
 //! Run: `cargo +nightly fuzz run lint_text fuzz/seeds/lint_text`.
 
@@ -13,6 +14,7 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
+use buildmedic_lint::definition::{self, Definitions, Location};
 use buildmedic_lint::{LintConfig, LintReport, lint_paths};
 use libfuzzer_sys::fuzz_target;
 
@@ -48,6 +50,35 @@ fn check(report: &LintReport) {
     }
 }
 
+/// Every item of the model lies inside its file, with a consistent line/column range.
+fn check_model(defs: &Definitions) {
+    let located = |l: &Location| {
+        let Some(file) = defs.files.iter().find(|f| f.source.display == l.file) else {
+            panic!("{l:?}: no such file in the model");
+        };
+        assert!(
+            file.source.text.get(l.span.clone()).is_some(),
+            "{l:?} is not a valid range of {:?}",
+            l.file
+        );
+        assert!(l.line <= l.end_line, "{l:?}");
+    };
+    for i in defs.images() {
+        located(&i.location);
+    }
+    for e in defs.conda() {
+        located(&e.location);
+        e.specs.iter().for_each(|s| located(&s.location));
+    }
+    for p in defs.pip() {
+        located(&p.location);
+    }
+    for i in defs.instructions() {
+        located(&i.location);
+        i.copy_sources.iter().for_each(|(_, l)| located(l));
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     let dir = dir();
     let conda = dir.join("environment.yml");
@@ -60,8 +91,12 @@ fuzz_target!(|data: &[u8]| {
     }
     let config = LintConfig::default();
     for path in [conda, requirements, azureml] {
-        check(&lint_paths(&[path], &config));
+        check(&lint_paths(std::slice::from_ref(&path), &config));
+        match definition::discover(&[path]) {
+            Ok(defs) => check_model(&defs),
+            Err(e) => check_model(&e.partial),
+        }
     }
     // The YAML reader on its own, for inputs that are not definitions.
-    let _ = buildmedic_lint::yaml::parse(&String::from_utf8_lossy(data));
+    let _ = buildmedic_lint::syntax::yaml::parse(&String::from_utf8_lossy(data));
 });

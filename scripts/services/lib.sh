@@ -1,13 +1,13 @@
 # Shared helpers of the service scripts (sourced, not run).
 #
-# State lives in one directory per user ($BUILDMEDIC_SERVICES_DIR, default
-# ${TMPDIR:-/tmp}/buildmedic-services-$UID): pid files, logs, generated data, and `env`,
+# State lives in $BUILDMEDIC_SERVICES_DIR/preflight (BUILDMEDIC_SERVICES_DIR defaults to
+# ${TMPDIR:-/tmp}/buildmedic-services, as for postgres.sh): pid files, logs, generated data, and `env`,
 # the file the tests read (KEY=VALUE lines). Every service listens on 127.0.0.1 only, on a
 # port the kernel picked as free.
 set -euo pipefail
 
 SERVICES_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-STATE=${BUILDMEDIC_SERVICES_DIR:-${TMPDIR:-/tmp}/buildmedic-services-$(id -u)}
+STATE=${BUILDMEDIC_SERVICES_DIR:-${TMPDIR:-/tmp}/buildmedic-services}/preflight
 VENV=${BUILDMEDIC_SERVICES_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/buildmedic/services-venv}
 ENV_FILE=$STATE/env
 mkdir -p "$STATE/logs" "$STATE/run"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts the services the preflight tests check against, all on 127.0.0.1, and writes
 # their addresses to $STATE/env (printed at the end; the tests read it through
-# BUILDMEDIC_SERVICES=$STATE/env). Idempotent: services already running are kept.
+# BUILDMEDIC_PREFLIGHT_SERVICES=$STATE/env). Idempotent: services already running are kept.
 #
 #   registry-open    CNCF distribution registry, no auth (plain HTTP)
 #   registry-basic   the same with htpasswd (Basic) auth

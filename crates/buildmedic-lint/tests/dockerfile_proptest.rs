@@ -2,9 +2,12 @@
 //! reference grammar never panic, and every span they hand out lies inside the input on char
 //! boundaries.
 
-use buildmedic_lint::dockerfile::{self, parse};
-use buildmedic_lint::dockerignore::DockerIgnore;
-use buildmedic_lint::image_ref::{explain, grammar};
+// Test helpers may unwrap: a failure is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use buildmedic_lint::syntax::dockerfile::parse;
+use buildmedic_lint::syntax::dockerignore::DockerIgnore;
+use buildmedic_lint::syntax::image_ref::{explain, grammar};
 use buildmedic_lint::{FileCx, FileKind, LintConfig, SourceFile};
 use proptest::prelude::*;
 
@@ -52,7 +55,7 @@ fn lint(text: &str) {
     let config = LintConfig::default();
     let file = SourceFile::new("Dockerfile", "Dockerfile", FileKind::Dockerfile, text);
     let mut cx = FileCx::new(&config, &file);
-    dockerfile::lint_dockerfile(&mut cx, None);
+    buildmedic_lint::run::lint_dockerfile(&mut cx, None);
     for d in cx.diagnostics() {
         assert!(
             d.span.start <= d.span.end && d.span.end <= text.len(),

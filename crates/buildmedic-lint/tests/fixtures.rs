@@ -2,6 +2,9 @@
 //! findings of its check, snapshotted; every `negative*` fixture none.
 //! Also: every registered check, whoever owns it, has both kinds of fixture.
 
+// Test helpers may unwrap: a failure is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 
 use buildmedic_lint::{LintConfig, LintReport, lint_paths};

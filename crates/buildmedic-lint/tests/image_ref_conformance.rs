@@ -5,9 +5,12 @@
 //! The Go test binary links only sha256, so cases run with [`DigestAlgorithms::Sha256Only`];
 //! the linter itself accepts sha384/sha512 like Docker does.
 
+// Test helpers may unwrap: a failure is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::Path;
 
-use buildmedic_lint::image_ref::grammar::{
+use buildmedic_lint::syntax::image_ref::grammar::{
     self, ANCHORED_IDENTIFIER, ANCHORED_NAME, AnyReference, DOMAIN_AND_PORT, DigestAlgorithms,
     REFERENCE, Reference,
 };

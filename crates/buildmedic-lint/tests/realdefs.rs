@@ -8,6 +8,9 @@
 //! Run: `cargo test -p buildmedic-lint --test realdefs -- --nocapture`
 //! (`BUILDMEDIC_SHARED=/path/to/shared` to point elsewhere).
 
+// Test helpers may unwrap: a failure is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::PathBuf;
 
 use buildmedic_lint::{Diagnostic, LintConfig, lint_paths};

@@ -1,17 +1,21 @@
-//! What definitions ask for, as preflight targets, from the same discovery as
-//! `buildmedic lint`: the files are the ones [`buildmedic_lint::lint_paths`] reads (directory
-//! walk, v2 `conda_file` / `build` contexts, requirements includes), and each is read with
-//! lint's parsers (its YAML tree with spans, its Dockerfile parser and stage resolution with
-//! `ARG` defaults, rattler's MatchSpec and uv's PEP 508 parser behind them).
+//! What definitions ask for, as preflight targets, read from lint's definition model
+//! ([`buildmedic_lint::definition::discover`]): the same files `buildmedic lint` reads
+//! (directory walk, v2 `conda_file` / `build` contexts, v1 inline Dockerfiles, `-r`/`-c`
+//! includes) parsed by the same parsers (Docker's reference grammar with `ARG` defaults,
+//! rattler's MatchSpec, uv's PEP 508 parser, pip's index options per invocation).
 //!
-//! This module is the one place that knows lint's API: when lint publishes its definition
-//! model (`buildmedic_lint::definition`), only this adapter changes.
+//! This module is the one place that knows lint's API. It keeps what a build pulls from
+//! the outside world: `FROM`, `COPY --from` and `RUN --mount=from` images, Azure ML images
+//! (with a v1 definition's `baseImageRegistry` credentials), the specs of conda files and
+//! inline conda specifications, and the requirements of requirements files and conda `pip:`
+//! lists. `conda install` / `pip install` in `RUN` steps are left out: they run inside the
+//! image, whose channels and Python the definition does not say.
 
 use std::path::PathBuf;
 
-use buildmedic_lint::dockerfile::stages::{Base, stages};
-use buildmedic_lint::yaml::{self, Node};
-use buildmedic_lint::{FileKind, LintConfig, SourceFile};
+use buildmedic_lint::definition::{
+    self, DefinitionFile, FileKind, ImageSource, IndexOptions, Location, PipOrigin, PipParsed,
+};
 
 use crate::{CondaTarget, ImageTarget, PipTarget, Source, Targets};
 
@@ -27,44 +31,145 @@ pub struct Discovered {
 
 /// Discovers the definitions under `paths` and what they ask for.
 pub fn discover(paths: &[PathBuf]) -> Discovered {
-    // Lint with every check off: only its discovery and parsing are wanted.
-    let mut config = LintConfig::default();
-    let _ = config.select(Vec::new());
-    let report = buildmedic_lint::lint_paths(paths, &config);
+    let (defs, errors) = match definition::discover(paths) {
+        Ok(defs) => (defs, Vec::new()),
+        Err(e) => (e.partial, e.errors),
+    };
     let mut out = Discovered {
-        errors: report
-            .errors
+        errors: errors
             .iter()
             .map(|e| buildmedic_redact::redact(&format!("{}: {}", e.path, e.message)).into_owned())
             .collect(),
-        skipped: report.skipped.clone(),
+        skipped: defs.skipped.clone(),
         ..Discovered::default()
     };
-    // The python of the conda environments, for the requirements files next to them (the
-    // ones their `pip:` lists include).
-    let mut env_python: Vec<(PathBuf, String)> = Vec::new();
-    for file in &report.files {
-        match file.kind {
-            FileKind::Dockerfile => dockerfile(file, &mut out.targets),
-            FileKind::Conda => {
-                if let Some(py) = conda_file(file, &mut out.targets) {
-                    env_python.push((file.dir().to_path_buf(), py));
-                }
-            }
-            FileKind::Requirements => {
-                let py = env_python
-                    .iter()
-                    .find(|(dir, _)| dir == file.dir())
-                    .map(|(_, py)| py.as_str());
-                requirements(file, py, &mut out.targets)
-            }
-            FileKind::AzureMlYaml => azureml_yaml(file, &mut out.targets),
-            FileKind::AzureMlJson => azureml_json(file, &mut out.targets),
-            FileKind::Virtual => {}
+    // The python of each directory's conda environment, for requirements files beside it
+    // that no conda file includes (the model links the included ones itself).
+    let env_python: Vec<(PathBuf, String)> = defs
+        .files
+        .iter()
+        .filter(|f| f.source.kind == FileKind::Conda)
+        .filter_map(|f| {
+            let py = f
+                .asks
+                .conda
+                .first()?
+                .python
+                .as_deref()
+                .and_then(python_pin)?;
+            Some((f.source.dir().to_path_buf(), py))
+        })
+        .collect();
+    for file in &defs.files {
+        images(file, &mut out.targets);
+        if file.source.kind != FileKind::Dockerfile {
+            conda(file, &mut out.targets);
+            pip(file, &env_python, &mut out.targets);
         }
     }
     dedupe(&mut out.targets);
     out
+}
+
+fn source(l: &Location) -> Option<Source> {
+    Some(Source {
+        file: l.file.clone(),
+        line: l.line,
+    })
+}
+
+fn images(file: &DefinitionFile, t: &mut Targets) {
+    for image in &file.asks.images {
+        let credential = match image.source {
+            ImageSource::AzureMlBaseImage => v1_registry_credential(&file.source.text),
+            _ => None,
+        };
+        t.images.push(ImageTarget {
+            reference: image.reference.clone(),
+            source: source(&image.location),
+            credential,
+        });
+    }
+}
+
+/// A v1 definition's `docker.baseImageRegistry` username and password, when both are set.
+fn v1_registry_credential(text: &str) -> Option<crate::Credential> {
+    let v = serde_json::from_str::<serde_json::Value>(text).ok()?;
+    let field = |name: &str| {
+        v.pointer(&format!("/docker/baseImageRegistry/{name}"))
+            .and_then(|u| u.as_str())
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    Some(crate::Credential::Basic {
+        username: field("username")?,
+        password: field("password")?,
+    })
+}
+
+fn conda(file: &DefinitionFile, t: &mut Targets) {
+    for env in &file.asks.conda {
+        let python = env.python.as_deref().and_then(python_pin);
+        for spec in &env.specs {
+            t.conda.push(CondaTarget {
+                spec: spec.text.trim().to_string(),
+                channels: env.channels.clone(),
+                python: python.clone(),
+                source: source(&spec.location),
+            });
+        }
+    }
+}
+
+fn pip(file: &DefinitionFile, env_python: &[(PathBuf, String)], t: &mut Targets) {
+    for req in &file.asks.pip {
+        if req.origin == PipOrigin::DockerfileRun || req.editable || !on_an_index(&req.index) {
+            continue;
+        }
+        // Direct references (URLs, paths) and templates are not looked up on an index;
+        // `name @ URL` and invalid requirements are kept, for the check to say so.
+        if matches!(req.parsed, PipParsed::Direct | PipParsed::Templated) {
+            continue;
+        }
+        let python = match req.python.as_deref() {
+            Some(py) => python_pin(py),
+            None if req.origin == PipOrigin::RequirementsFile => env_python
+                .iter()
+                .find(|(dir, _)| dir == file.source.dir())
+                .map(|(_, py)| py.clone()),
+            None => None,
+        };
+        t.pip.push(PipTarget {
+            requirement: req.text.trim().to_string(),
+            index_url: req.index.index_url.as_deref().map(expand_env),
+            extra_index_urls: req
+                .index
+                .extra_index_urls
+                .iter()
+                .map(|u| expand_env(u))
+                .collect(),
+            python,
+            source: source(&req.location),
+        });
+    }
+}
+
+/// Whether pip looks the requirement up on an index (`--no-index` leaves only
+/// `--find-links` directories, which preflight does not read).
+fn on_an_index(index: &IndexOptions) -> bool {
+    !index.no_index
+}
+
+/// The version part of a conda `python` entry (`python=3.11` → `3.11`, `python>=3.10` →
+/// `>=3.10`); `None` for a bare `python`.
+fn python_pin(entry: &str) -> Option<String> {
+    let entry = entry.trim();
+    let rest = entry.strip_prefix("python").unwrap_or(entry);
+    let rest = rest.trim_start_matches([' ', '=']).trim();
+    (!rest.is_empty()
+        && (rest.starts_with(|c: char| c.is_ascii_digit())
+            || rest.starts_with(['>', '<', '~', '!'])))
+    .then(|| rest.to_string())
 }
 
 /// The same target written twice (two stages on one base) is checked once, at its first
@@ -84,231 +189,6 @@ fn dedupe(t: &mut Targets) {
             p.python.clone(),
         ))
     });
-}
-
-fn source(file: &SourceFile, offset: usize) -> Option<Source> {
-    let (line, _) = file.line_col(offset);
-    Some(Source {
-        file: file.display.clone(),
-        line,
-    })
-}
-
-fn dockerfile(file: &SourceFile, t: &mut Targets) {
-    let df = buildmedic_lint::dockerfile::parse(&file.text);
-    for stage in stages(&df) {
-        if let Base::Image {
-            reference, span, ..
-        } = &stage.base
-        {
-            t.images.push(ImageTarget {
-                reference: reference.clone(),
-                source: source(file, span.start),
-                credential: None,
-            });
-        }
-    }
-    // `COPY --from=image` (not a stage name or index).
-    let names: Vec<String> = stages(&df).iter().filter_map(|s| s.name.clone()).collect();
-    for ins in &df.instructions {
-        if ins.kind != Some(buildmedic_lint::dockerfile::parser::Keyword::Copy) {
-            continue;
-        }
-        if let Some(from) = ins.flag("from") {
-            let lower = from.to_ascii_lowercase();
-            if !names.contains(&lower) && from.parse::<usize>().is_err() && !from.contains('$') {
-                t.images.push(ImageTarget {
-                    reference: from.to_string(),
-                    source: source(file, ins.all_args_span().start),
-                    credential: None,
-                });
-            }
-        }
-    }
-}
-
-/// A conda environment (file or inline mapping): its specs, and its python pin.
-fn conda_env(file: &SourceFile, root: &Node, t: &mut Targets) -> Option<String> {
-    let channels: Vec<String> = root
-        .get("channels")
-        .and_then(Node::as_seq)
-        .map(|s| {
-            s.iter()
-                .filter_map(|c| c.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
-    let deps = root.get("dependencies").and_then(Node::as_seq)?;
-    let python = deps.iter().filter_map(Node::as_str).find_map(|d| {
-        let d = d.trim();
-        let rest = d.strip_prefix("python")?;
-        let rest = rest.trim_start_matches([' ', '=']);
-        (!rest.is_empty()
-            && (rest.starts_with(|c: char| c.is_ascii_digit())
-                || rest.starts_with(['>', '<', '~', '!'])))
-        .then(|| rest.to_string())
-    });
-    for d in deps {
-        if let Some(spec) = d.as_str() {
-            t.conda.push(CondaTarget {
-                spec: spec.trim().to_string(),
-                channels: channels.clone(),
-                python: python.clone(),
-                source: source(file, d.span.start),
-            });
-        } else if let Some(pip) = d.get("pip").and_then(Node::as_seq) {
-            // conda writes the list to a requirements file for pip: options apply to all.
-            let lines: Vec<(usize, String)> = pip
-                .iter()
-                .filter_map(|p| p.as_str().map(|s| (p.span.start, s.to_string())))
-                .collect();
-            pip_lines(file, &lines, python.as_deref(), t);
-        }
-    }
-    python
-}
-
-fn conda_file(file: &SourceFile, t: &mut Targets) -> Option<String> {
-    let root = yaml::parse(&file.text).ok()?;
-    conda_env(file, &root, t)
-}
-
-fn azureml_yaml(file: &SourceFile, t: &mut Targets) {
-    let Ok(root) = yaml::parse(&file.text) else {
-        return;
-    };
-    if let Some(image) = root.get("image")
-        && let Some(reference) = image.as_str()
-    {
-        t.images
-            .push(ImageTarget::at(reference, source(file, image.span.start)));
-    }
-    // An inline conda specification.
-    if let Some(conda) = root.get("conda_file")
-        && conda.as_map().is_some()
-    {
-        conda_env(file, conda, t);
-    }
-}
-
-fn azureml_json(file: &SourceFile, t: &mut Targets) {
-    let Ok(v) = serde_json::from_str::<serde_json::Value>(&file.text) else {
-        return;
-    };
-    let at = |needle: &str| {
-        file.text
-            .find(&format!("\"{needle}\""))
-            .and_then(|o| source(file, o))
-    };
-    if let Some(image) = v.pointer("/docker/baseImage").and_then(|i| i.as_str())
-        && !image.trim().is_empty()
-    {
-        let credential = match (
-            v.pointer("/docker/baseImageRegistry/username")
-                .and_then(|u| u.as_str()),
-            v.pointer("/docker/baseImageRegistry/password")
-                .and_then(|p| p.as_str()),
-        ) {
-            (Some(u), Some(p)) if !u.is_empty() && !p.is_empty() => {
-                Some(crate::Credential::Basic {
-                    username: u.to_string(),
-                    password: p.to_string(),
-                })
-            }
-            _ => None,
-        };
-        t.images.push(ImageTarget {
-            reference: image.to_string(),
-            source: at("baseImage"),
-            credential,
-        });
-    }
-    if let Some(deps) = v.pointer("/python/condaDependencies")
-        && deps.is_object()
-        && let Ok(text) = serde_json::to_string(deps)
-        && let Ok(root) = yaml::parse(&text)
-    {
-        // The inline specification, located at its key in the JSON file.
-        let line_src = at("condaDependencies");
-        let before = t.conda.len();
-        let before_pip = t.pip.len();
-        let virtual_file = SourceFile::new(
-            file.path.clone(),
-            file.display.clone(),
-            FileKind::Conda,
-            text.clone(),
-        );
-        conda_env(&virtual_file, &root, t);
-        for c in &mut t.conda[before..] {
-            c.source = line_src.clone();
-        }
-        for p in &mut t.pip[before_pip..] {
-            p.source = line_src.clone();
-        }
-    }
-}
-
-/// A requirements file: pip's options and one requirement per logical line (`\`
-/// continuations joined, comments dropped). `-r`/`-c` includes are separate files of the
-/// discovery.
-fn requirements(file: &SourceFile, python: Option<&str>, t: &mut Targets) {
-    let mut logical = String::new();
-    let mut start = 0usize;
-    let mut offset = 0usize;
-    let mut lines: Vec<(usize, String)> = Vec::new();
-    for raw in file.text.split_inclusive('\n') {
-        let line = raw.trim_end_matches(['\n', '\r']);
-        if logical.is_empty() {
-            start = offset;
-        }
-        offset += raw.len();
-        if let Some(cont) = line.strip_suffix('\\') {
-            logical.push_str(cont);
-            continue;
-        }
-        logical.push_str(line);
-        lines.push((start, std::mem::take(&mut logical)));
-    }
-    if !logical.is_empty() {
-        lines.push((start, logical));
-    }
-    pip_lines(file, &lines, python, t);
-}
-
-/// Requirements and options of one pip invocation: options apply to every requirement,
-/// wherever they are written (as in pip).
-fn pip_lines(file: &SourceFile, lines: &[(usize, String)], python: Option<&str>, t: &mut Targets) {
-    let mut index_url = None;
-    let mut extra = Vec::new();
-    for (_, line) in lines {
-        let text = strip_comment(line);
-        let mut words = text.split_whitespace();
-        match words.next() {
-            Some("-i" | "--index-url") => index_url = words.next().map(expand_env),
-            Some(w) if w.starts_with("--index-url=") => {
-                index_url = Some(expand_env(&w["--index-url=".len()..]))
-            }
-            Some("--extra-index-url") => extra.extend(words.next().map(expand_env)),
-            Some(w) if w.starts_with("--extra-index-url=") => {
-                extra.push(expand_env(&w["--extra-index-url=".len()..]))
-            }
-            _ => {}
-        }
-    }
-    for (start, line) in lines {
-        requirement_line(file, line, *start, python, &index_url, &extra, t);
-    }
-}
-
-fn strip_comment(line: &str) -> &str {
-    // pip: a `#` at the start or after whitespace starts a comment.
-    let bytes = line.as_bytes();
-    for (i, b) in bytes.iter().enumerate() {
-        if *b == b'#' && (i == 0 || bytes[i - 1].is_ascii_whitespace()) {
-            return line[..i].trim();
-        }
-    }
-    line.trim()
 }
 
 /// `${VAR}` as pip expands it in requirements files (unset: left as written).
@@ -335,48 +215,6 @@ fn expand_env(s: &str) -> String {
     }
     out.push_str(rest);
     out
-}
-
-fn requirement_line(
-    file: &SourceFile,
-    line: &str,
-    offset: usize,
-    python: Option<&str>,
-    index_url: &Option<String>,
-    extra: &[String],
-    t: &mut Targets,
-) {
-    let text = strip_comment(line);
-    if text.is_empty() || text.starts_with('-') {
-        // Options (`-r`, `-e`, `--hash` lines...) and editables are not index requirements.
-        return;
-    }
-    // `--hash=...` options after a requirement.
-    let text = match text.find(" --") {
-        Some(i) => text[..i].trim(),
-        None => text,
-    };
-    // Local paths, archives and VCS URLs are not looked up on an index.
-    if text.starts_with(['.', '/']) || text.contains("://") && !text.contains('@') {
-        return;
-    }
-    t.pip.push(PipTarget {
-        requirement: text.to_string(),
-        index_url: index_url.clone(),
-        extra_index_urls: extra.to_vec(),
-        python: python.map(str::to_string),
-        source: source(file, offset),
-    });
-}
-
-impl ImageTarget {
-    fn at(reference: &str, source: Option<Source>) -> ImageTarget {
-        ImageTarget {
-            reference: reference.to_string(),
-            source,
-            credential: None,
-        }
-    }
 }
 
 #[cfg(test)]
@@ -495,6 +333,60 @@ mod tests {
         );
         let pandas = d.targets.conda.iter().find(|c| c.spec == "pandas").unwrap();
         assert_eq!(pandas.python.as_deref(), Some("3.9"));
+    }
+
+    #[test]
+    fn leaves_out_what_runs_inside_the_image() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "env/Dockerfile",
+            "FROM python:3.9\nRUN pip install requests==2.31.0 && conda install -c conda-forge numpy\n",
+        );
+        write(
+            dir.path(),
+            "env/requirements.txt",
+            "--no-index\n--find-links ./wheels\nlocal-only==1.0\n",
+        );
+        write(
+            dir.path(),
+            "py/environment.yml",
+            "channels: [conda-forge]\ndependencies:\n  - python=3.10\n",
+        );
+        write(
+            dir.path(),
+            "py/requirements.txt",
+            "flask==3.0\ngit+https://example.invalid/x.git\n",
+        );
+        let d = discover(&[dir.path().to_path_buf()]);
+        assert!(d.errors.is_empty(), "{:?}", d.errors);
+        let images: Vec<&str> = d
+            .targets
+            .images
+            .iter()
+            .map(|i| i.reference.as_str())
+            .collect();
+        assert_eq!(images, ["python:3.9"]);
+        let conda: Vec<&str> = d.targets.conda.iter().map(|c| c.spec.as_str()).collect();
+        assert_eq!(conda, ["python=3.10"]);
+        // RUN installs, --no-index requirements and VCS references are not index lookups;
+        // a requirements file beside a conda file takes its python.
+        let pip: Vec<(&str, Option<&str>)> = d
+            .targets
+            .pip
+            .iter()
+            .map(|p| (p.requirement.as_str(), p.python.as_deref()))
+            .collect();
+        assert_eq!(pip, [("flask==3.0", Some("3.10"))]);
+    }
+
+    #[test]
+    fn python_pins_of_conda_entries() {
+        assert_eq!(python_pin("python=3.11").as_deref(), Some("3.11"));
+        assert_eq!(python_pin("python >=3.10").as_deref(), Some(">=3.10"));
+        assert_eq!(python_pin("python==3.12.1").as_deref(), Some("3.12.1"));
+        assert_eq!(python_pin("python"), None);
+        assert_eq!(python_pin("python=*"), None);
     }
 
     #[test]

@@ -16,7 +16,7 @@
 #![allow(clippy::result_large_err)]
 
 use base64::Engine;
-use buildmedic_lint::image_ref::grammar;
+use buildmedic_lint::syntax::image_ref::grammar;
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, AUTHORIZATION, WWW_AUTHENTICATE};
 use serde::{Deserialize, Serialize};

@@ -1,6 +1,9 @@
 //! conda checks against channels served as static files by nginx (ETag, Last-Modified,
 //! 304), with repodata.json and its .zst / .bz2 variants written by the test setup.
 
+// Test helpers may unwrap: a failure is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use buildmedic_preflight::{Check, CondaTarget, Options, Preflight, Specific, Status};

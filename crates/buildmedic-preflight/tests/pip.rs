@@ -2,6 +2,9 @@
 //! the wheels by range requests), one with a login, and a static index served by nginx
 //! (PEP 691 JSON by content negotiation, PEP 503 HTML with data-requires-python).
 
+// Test helpers may unwrap: a failure is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use buildmedic_preflight::{Check, Options, PipTarget, Preflight, Specific, Status};

@@ -2,6 +2,9 @@
 //! test: a legacy apt failure, a BuildKit pip failure whose conda wrapper is explained
 //! away, and a failure no kind knows.
 
+// Test helpers may unwrap: a failure is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::sync::OnceLock;
 
 use buildmedic_engine::{Diagnosis, Engine};

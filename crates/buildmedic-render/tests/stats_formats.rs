@@ -2,6 +2,9 @@
 //! from logs written for the test: a known failure in two builds (with a GitHub Actions
 //! timestamp), a success, and one unknown failure seen twice with different values.
 
+// Test helpers may unwrap: a failure is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use buildmedic_engine::Engine;
 use buildmedic_fleet::{Baseline, DiffOptions, LogOutcome, StatsReport, diff};
 use buildmedic_render::stats::{Format, diff_json, diff_text, render};

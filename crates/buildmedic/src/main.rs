@@ -40,6 +40,8 @@ enum Command {
     Stats(cmd::stats::Args),
     /// Show the lines of a failed log that successful logs of the same build do not have.
     Diff(cmd::diff::Args),
+    /// Serve the HTTP API, the web page and the history of diagnoses.
+    Serve(cmd::serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +55,7 @@ fn main() -> ExitCode {
         Command::Rules(args) => cmd::rules::run(args),
         Command::Stats(args) => cmd::stats::run(args),
         Command::Diff(args) => cmd::diff::run(args),
+        Command::Serve(args) => cmd::serve::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,5 +1,5 @@
 //! The services of `scripts/services/start.sh`, read from the env file it writes
-//! (`BUILDMEDIC_SERVICES=/path/to/env`). Without it the tests skip with a message, unless
+//! (`BUILDMEDIC_PREFLIGHT_SERVICES=/path/to/env`). Without it the tests skip with a message, unless
 //! `BUILDMEDIC_REQUIRE_SERVICES=1` (CI), where a missing service is a failure.
 
 #![allow(dead_code)]
@@ -84,16 +84,16 @@ impl Services {
 /// The services, or `None` (test skipped with a message).
 pub fn services(test: &str) -> Option<Services> {
     let required = std::env::var("BUILDMEDIC_REQUIRE_SERVICES").is_ok_and(|v| v == "1");
-    let path = match std::env::var("BUILDMEDIC_SERVICES") {
+    let path = match std::env::var("BUILDMEDIC_PREFLIGHT_SERVICES") {
         Ok(p) if !p.is_empty() => p,
         _ => {
             if required {
                 panic!(
-                    "{test}: BUILDMEDIC_REQUIRE_SERVICES=1 but BUILDMEDIC_SERVICES is not set (run through scripts/test.sh)"
+                    "{test}: BUILDMEDIC_REQUIRE_SERVICES=1 but BUILDMEDIC_PREFLIGHT_SERVICES is not set (run through scripts/test.sh)"
                 );
             }
             eprintln!(
-                "{test}: skipped: no test services (run scripts/test.sh, or scripts/services/start.sh and set BUILDMEDIC_SERVICES)"
+                "{test}: skipped: no test services (run scripts/test.sh, or scripts/services/start.sh and set BUILDMEDIC_PREFLIGHT_SERVICES)"
             );
             return None;
         }

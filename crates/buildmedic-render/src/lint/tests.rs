@@ -1,8 +1,8 @@
 //! Snapshot tests of every lint output format on one small report.
 
-use buildmedic_lint::checks::{
-    conda_deps_unpinned, pip_interactive_auth, pip_invalid_operator, runtime_env_vars_in_definition,
-};
+use buildmedic_lint::rules::azureml::runtime_env_vars_in_definition;
+use buildmedic_lint::rules::conda::conda_deps_unpinned;
+use buildmedic_lint::rules::pip::{pip_interactive_auth, pip_invalid_operator};
 use buildmedic_lint::{FileCx, FileKind, Fix, LintConfig, LintReport, Severity, SourceFile};
 
 use super::{TextOptions, github, json, sarif, text};

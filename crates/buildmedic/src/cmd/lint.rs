@@ -85,7 +85,7 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
     let config = build_config(&args)?;
     let mut report = lint(&args, &config);
     if args.fix {
-        let (applied, errors) = buildmedic_lint::fix::apply_fixes(&report);
+        let (applied, errors) = buildmedic_lint::apply_fixes(&report);
         for a in &applied {
             eprintln!(
                 "fixed {}:{} [{}] {}",
@@ -168,18 +168,18 @@ fn build_config(args: &Args) -> miette::Result<LintConfig> {
         None => crate::config::discover()?.pop(),
     };
     let mut config = match &file {
-        Some(f) => LintConfig::from_toml(&f.text)
+        Some(f) => LintConfig::from_toml(&f.text, buildmedic_lint::is_known_check)
             .map_err(|e| miette::miette!("{}: {e}", f.path.display()))?,
         None => LintConfig::default(),
     };
     if !args.select.is_empty() {
         config
-            .select(args.select.clone())
+            .select(args.select.clone(), buildmedic_lint::is_known_check)
             .map_err(|e| miette::miette!("{e}"))?;
     }
     if !args.ignore.is_empty() {
         config
-            .ignore(args.ignore.clone())
+            .ignore(args.ignore.clone(), buildmedic_lint::is_known_check)
             .map_err(|e| miette::miette!("{e}"))?;
     }
     if let Some(today) = &args.today {

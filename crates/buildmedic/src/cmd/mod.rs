@@ -7,4 +7,5 @@ pub mod kinds;
 pub mod lint;
 pub mod preflight;
 pub mod rules;
+pub mod serve;
 pub mod stats;

@@ -224,7 +224,7 @@ fn options(args: &Args) -> miette::Result<Options> {
     opts.docker_config_dir = args.docker_config.clone();
     // A bare USER:PASSWORD belongs to the registry of the one --image.
     let single_registry = match args.image.as_slice() {
-        [one] => buildmedic_lint::image_ref::parse_normalized_named(one)
+        [one] => buildmedic_lint::syntax::image_ref::parse_normalized_named(one)
             .ok()
             .map(|r| r.domain),
         _ => None,

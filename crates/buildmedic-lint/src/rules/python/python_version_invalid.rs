@@ -1,0 +1,59 @@
+use crate::framework::context::FileCx;
+use crate::framework::diagnostic::Fix;
+use crate::syntax::conda::CondaEnv;
+use crate::syntax::python::{PythonPin, python_pin};
+
+crate::declare_check! {
+    /// ## What it does
+    /// Flags a `python` conda entry whose version cannot be parsed: `python=3.11.`,
+    /// `python=three`, `python==`, `python=>3.9`.
+    ///
+    /// ## Why it matters
+    /// Azure ML fails to validate the Python version and rejects the environment; conda
+    /// would stop with `InvalidMatchSpec`.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// dependencies:
+    ///   - python=>3.10
+    /// ```
+    ///
+    /// ## Fix
+    /// Use conda pinning syntax: `python=3.12`. `--fix` rewrites `=>`/`=<` to `>=`/`<=`.
+    id: "python-version-invalid", severity: Error, fixable: true, catalog: "D24"
+}
+
+pub(crate) fn check(env: &CondaEnv<'_>, cx: &mut FileCx<'_>) {
+    let source = cx.file.text.clone();
+    for dep in env.named("python") {
+        let PythonPin::Invalid(reason) = python_pin(dep) else {
+            continue;
+        };
+        let fix = swapped_operator(dep.text).and_then(|(range, op)| {
+            dep.node.content_offset(&source).map(|off| {
+                Fix::replace(
+                    format!("write `{op}`"),
+                    off + range.start..off + range.end,
+                    op,
+                )
+            })
+        });
+        let d = cx.report(
+            &CHECK,
+            dep.node.span.clone(),
+            format!("invalid Python version in `{}`: {reason}", dep.text),
+        );
+        d.help("write the version in conda syntax, e.g. `python=3.12` or `python>=3.11,<3.13`");
+        if let Some(fix) = fix {
+            d.fix(fix);
+        }
+    }
+}
+
+/// `=>` / `=<` → the operator meant.
+pub(crate) fn swapped_operator(text: &str) -> Option<(std::ops::Range<usize>, &'static str)> {
+    if let Some(i) = text.find("=>") {
+        return Some((i..i + 2, ">="));
+    }
+    text.find("=<").map(|i| (i..i + 2, "<="))
+}

@@ -1,0 +1,431 @@
+//! pip requirements: files (`-r`/`-c` includes, options, `\` continuations, comments) and
+//! the items of a conda `pip:` list, which conda hands to pip as a requirements file.
+
+use std::ops::Range;
+
+use crate::syntax::Span;
+
+/// Where a requirement line came from (changes a few messages and how includes resolve).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReqOrigin {
+    RequirementsFile,
+    CondaPipSection,
+}
+
+/// One logical line (continuations joined, comment removed) and how its bytes map back to
+/// the file.
+#[derive(Debug, Clone)]
+pub struct Logical {
+    pub text: String,
+    /// (start in `text`, offset in the file) for each joined physical piece.
+    segments: Vec<(usize, usize)>,
+    /// Set when the text is not written verbatim in the file (escaped YAML strings):
+    /// every sub-span maps to this.
+    opaque: Option<Span>,
+}
+
+impl Logical {
+    pub fn verbatim(text: &str, offset: usize) -> Logical {
+        Logical {
+            text: text.to_string(),
+            segments: vec![(0, offset)],
+            opaque: None,
+        }
+    }
+
+    pub fn opaque(text: &str, span: Span) -> Logical {
+        Logical {
+            text: text.to_string(),
+            segments: vec![(0, span.start)],
+            opaque: Some(span),
+        }
+    }
+
+    fn offset(&self, at: usize) -> usize {
+        let seg = self
+            .segments
+            .iter()
+            .rev()
+            .find(|(start, _)| *start <= at)
+            .copied()
+            .unwrap_or((0, 0));
+        seg.1 + (at - seg.0)
+    }
+
+    /// File span of a byte range of `text`.
+    pub fn span(&self, range: Range<usize>) -> Span {
+        if let Some(s) = &self.opaque {
+            return s.clone();
+        }
+        let start = self.offset(range.start);
+        let end = if range.end > range.start {
+            self.offset(range.end - 1) + 1
+        } else {
+            start
+        };
+        start..end.max(start)
+    }
+}
+
+/// Splits a requirements file into logical lines the way pip does: join `\` continuations
+/// (a comment line ends a continuation), then drop comments (`#` at the start or after
+/// whitespace) and blank lines.
+pub fn logical_lines(text: &str) -> Vec<Logical> {
+    let mut out = Vec::new();
+    let mut current: Option<Logical> = None;
+    let mut offset = 0;
+    for raw in text.split_inclusive('\n') {
+        let line_start = offset;
+        offset += raw.len();
+        let line = raw.trim_end_matches(['\n', '\r']);
+        let is_comment = line.trim_start().starts_with('#');
+        let continues = line.ends_with('\\') && !is_comment;
+        let piece = if continues {
+            &line[..line.len() - 1]
+        } else {
+            line
+        };
+        let logical = current.get_or_insert_with(|| Logical {
+            text: String::new(),
+            segments: Vec::new(),
+            opaque: None,
+        });
+        if !is_comment {
+            logical.segments.push((logical.text.len(), line_start));
+            logical.text.push_str(piece);
+        }
+        if !continues && let Some(done) = current.take() {
+            push_logical(&mut out, done);
+        }
+    }
+    if let Some(done) = current.take() {
+        push_logical(&mut out, done);
+    }
+    out
+}
+
+fn push_logical(out: &mut Vec<Logical>, mut l: Logical) {
+    // pip's COMMENT_RE: `(^|\s+)#.*$`
+    let bytes = l.text.as_bytes();
+    let cut = (0..bytes.len())
+        .find(|&i| bytes[i] == b'#' && (i == 0 || bytes[i - 1].is_ascii_whitespace()));
+    if let Some(cut) = cut {
+        l.text.truncate(cut);
+    }
+    if !l.text.trim().is_empty() {
+        out.push(l);
+    }
+}
+
+/// A whitespace-separated token of a logical line.
+#[derive(Debug, Clone)]
+pub struct Token<'t> {
+    pub text: &'t str,
+    pub range: Range<usize>,
+}
+
+pub fn tokens(text: &str) -> Vec<Token<'_>> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in text.char_indices() {
+        if c.is_whitespace() {
+            if let Some(s) = start.take() {
+                out.push(Token {
+                    text: &text[s..i],
+                    range: s..i,
+                });
+            }
+        } else if start.is_none() {
+            start = Some(i);
+        }
+    }
+    if let Some(s) = start {
+        out.push(Token {
+            text: &text[s..],
+            range: s..text.len(),
+        });
+    }
+    out
+}
+
+/// A requirements option with its value.
+#[derive(Debug, Clone)]
+pub struct ReqOption<'t> {
+    /// Long name without dashes (`index-url`, `requirement`, ...); short forms are mapped.
+    pub name: String,
+    /// Range of the option as written (name and value).
+    pub range: Range<usize>,
+    pub value: Option<Token<'t>>,
+}
+
+const TAKES_VALUE: &[&str] = &[
+    "requirement",
+    "constraint",
+    "editable",
+    "index-url",
+    "extra-index-url",
+    "find-links",
+    "trusted-host",
+    "only-binary",
+    "no-binary",
+    "use-feature",
+    "hash",
+    "config-settings",
+    "global-option",
+    "install-option",
+    "platform",
+    "python-version",
+    "implementation",
+    "abi",
+    "progress-bar",
+];
+
+fn long_name(short: &str) -> Option<&'static str> {
+    Some(match short {
+        "r" => "requirement",
+        "c" => "constraint",
+        "e" => "editable",
+        "i" => "index-url",
+        "f" => "find-links",
+        _ => return None,
+    })
+}
+
+/// Parses options starting at token `i`; returns the options.
+pub fn parse_options<'t>(toks: &[Token<'t>], mut i: usize) -> Vec<ReqOption<'t>> {
+    let mut out = Vec::new();
+    while i < toks.len() {
+        let t = &toks[i];
+        i += 1;
+        let (name, inline_value) = if let Some(long) = t.text.strip_prefix("--") {
+            match long.split_once('=') {
+                Some((n, v)) => (n.to_string(), Some((v, t.range.start + 2 + n.len() + 1))),
+                None => (long.to_string(), None),
+            }
+        } else if let Some(short) = t.text.strip_prefix('-') {
+            let flag_len = short.chars().next().map_or(0, char::len_utf8);
+            let (flag, rest) = short.split_at(flag_len);
+            let name = long_name(flag)
+                .map(str::to_string)
+                .unwrap_or_else(|| flag.to_string());
+            let rest = rest.strip_prefix('=').unwrap_or(rest);
+            let inline = (!rest.is_empty()).then(|| (rest, t.range.end - rest.len()));
+            (name, inline)
+        } else {
+            continue;
+        };
+        let value = match inline_value {
+            Some((v, start)) => Some(Token {
+                text: v,
+                range: start..start + v.len(),
+            }),
+            None if TAKES_VALUE.contains(&name.as_str()) && i < toks.len() => {
+                i += 1;
+                Some(toks[i - 1].clone())
+            }
+            None => None,
+        };
+        let end = value
+            .as_ref()
+            .map_or(t.range.end, |v| v.range.end.max(t.range.end));
+        out.push(ReqOption {
+            name,
+            range: t.range.start..end,
+            value,
+        });
+    }
+    out
+}
+
+/// What a requirement line asks pip to install.
+#[derive(Debug, Clone)]
+pub struct ReqText<'t> {
+    /// The requirement as written (name/specifier/markers, or a URL/path).
+    pub text: &'t str,
+    pub range: Range<usize>,
+    /// True for URLs, VCS references and local paths (not PEP 508 `name ...`).
+    pub direct: bool,
+}
+
+/// Whether a requirement string is a URL/VCS/path reference rather than `name [spec]`.
+pub fn is_direct_reference(text: &str) -> bool {
+    let t = text.trim();
+    if t.starts_with('.') || t.starts_with('/') || t.starts_with('~') || t.starts_with('\\') {
+        return true;
+    }
+    let lower = t.to_ascii_lowercase();
+    if ["git+", "hg+", "svn+", "bzr+"]
+        .iter()
+        .any(|p| lower.starts_with(p))
+    {
+        return true;
+    }
+    // `name @ url` is PEP 508; a bare URL is a direct reference.
+    if let Some(scheme_end) = t.find("://") {
+        let before = &t[..scheme_end];
+        return !before.contains('@') && !before.contains(' ');
+    }
+    let first = t.split([' ', ';']).next().unwrap_or("");
+    let first_lower = first.to_ascii_lowercase();
+    (first.contains('/') || first.contains('\\'))
+        || [".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz"]
+            .iter()
+            .any(|e| first_lower.ends_with(e))
+}
+
+/// One logical line read the way pip reads it: a requirement and/or options.
+#[derive(Debug, Clone)]
+pub struct ReqLine<'t> {
+    /// The requirement: the text before the first option (pip's `break_args_options`), or
+    /// the value of `-e`/`--editable` on an options line.
+    pub requirement: Option<ReqText<'t>>,
+    /// The options, in order.
+    pub options: Vec<ReqOption<'t>>,
+    /// Whether the options follow a requirement on the same line (pip then applies only
+    /// the per-requirement ones, such as `--hash`).
+    pub trailing_options: bool,
+    /// Whether the requirement is the value of `-e`/`--editable`.
+    pub editable: bool,
+}
+
+impl ReqLine<'_> {
+    /// Reads one logical line; `None` for a line without words.
+    pub fn parse(l: &Logical) -> Option<ReqLine<'_>> {
+        let toks = tokens(&l.text);
+        let first = toks.first()?;
+        if first.text.starts_with('-') {
+            let options = parse_options(&toks, 0);
+            let requirement = options
+                .iter()
+                .find(|o| o.name == "editable")
+                .and_then(|o| o.value.as_ref())
+                .map(|v| ReqText {
+                    text: v.text,
+                    range: v.range.clone(),
+                    direct: is_direct_reference(v.text),
+                });
+            return Some(ReqLine {
+                editable: requirement.is_some(),
+                requirement,
+                options,
+                trailing_options: false,
+            });
+        }
+        // pip's break_args_options: the requirement is everything before the first token
+        // that starts with '-'.
+        let opt_start = toks
+            .iter()
+            .position(|t| t.text.starts_with('-'))
+            .unwrap_or(toks.len());
+        let last = &toks[opt_start.max(1) - 1];
+        let range = first.range.start..last.range.end;
+        let text = &l.text[range.clone()];
+        Some(ReqLine {
+            requirement: Some(ReqText {
+                text,
+                range,
+                direct: is_direct_reference(text),
+            }),
+            options: parse_options(&toks, opt_start),
+            trailing_options: true,
+            editable: false,
+        })
+    }
+}
+
+/// A PEP 508 parse failure with a byte range inside the requirement.
+#[derive(Debug, Clone)]
+pub struct Pep508Failure {
+    pub message: String,
+    pub range: Range<usize>,
+}
+
+/// Parses a PEP 508 requirement with uv-pep508 (guarded: user input never panics us).
+pub fn parse_pep508(text: &str) -> Result<uv_pep508::Requirement, Pep508Failure> {
+    let owned = text.to_string();
+    match std::panic::catch_unwind(move || owned.parse::<uv_pep508::Requirement>()) {
+        Ok(Ok(r)) => Ok(r),
+        Ok(Err(e)) => {
+            let start = e.start.min(text.len());
+            let end = (e.start + e.len).min(text.len()).max(start);
+            Err(Pep508Failure {
+                message: e.message.to_string(),
+                range: start..end,
+            })
+        }
+        Err(_) => Err(Pep508Failure {
+            message: "the requirement parser failed on this line".into(),
+            range: 0..text.len(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn continuations_and_comments_like_pip() {
+        let text = "numpy==1.2 \\\n  --hash=sha256:abc  # comment\n# full comment\nscipy#notacomment\n\nx \\\n# c\ny\n";
+        let lines = logical_lines(text);
+        let texts: Vec<&str> = lines.iter().map(|l| l.text.trim()).collect();
+        assert_eq!(
+            texts,
+            vec![
+                "numpy==1.2   --hash=sha256:abc",
+                "scipy#notacomment",
+                "x",
+                "y"
+            ]
+        );
+        // The hash token maps back into the second physical line.
+        let l = &lines[0];
+        let at = l.text.find("--hash").unwrap();
+        assert_eq!(&text[l.span(at..at + 6)], "--hash");
+    }
+
+    #[test]
+    fn options_are_parsed_in_all_forms() {
+        let t = tokens("-rfoo.txt --index-url=https://x -i https://y --pre -e .");
+        let o = parse_options(&t, 0);
+        let names: Vec<(&str, Option<&str>)> = o
+            .iter()
+            .map(|o| (o.name.as_str(), o.value.as_ref().map(|v| v.text)))
+            .collect();
+        assert_eq!(
+            names,
+            vec![
+                ("requirement", Some("foo.txt")),
+                ("index-url", Some("https://x")),
+                ("index-url", Some("https://y")),
+                ("pre", None),
+                ("editable", Some(".")),
+            ]
+        );
+    }
+
+    #[test]
+    fn direct_references() {
+        assert!(is_direct_reference("git+https://github.com/a/b.git"));
+        assert!(is_direct_reference(".[ci]"));
+        assert!(is_direct_reference("https://x/y-1.0-py3-none-any.whl"));
+        assert!(is_direct_reference("dist/pkg-1.0-py3-none-any.whl"));
+        assert!(!is_direct_reference(
+            "einops @ git+https://github.com/x/einops.git"
+        ));
+        assert!(!is_direct_reference("numpy>=1.2; python_version<'3.9'"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn lines_never_panic(s in "\\PC{0,200}") {
+            for l in logical_lines(&s) {
+                let t = tokens(&l.text);
+                let _ = parse_options(&t, 0);
+                let _ = l.span(0..l.text.len());
+                let _ = parse_pep508(&l.text);
+                let _ = ReqLine::parse(&l);
+            }
+        }
+    }
+}
