@@ -6,13 +6,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 export NO_COLOR=1
-# serve: the server tests need PostgreSQL and headless Chromium (scripts/services/). They are
-# installed (apt-get, as root) and started here; without them those tests skip with a message,
-# or fail when BUILDMEDIC_REQUIRE_SERVICES=1 (CI).
+# Services the tests use, installed (apt-get and pip, as root) and started here on loopback
+# (scripts/services/): PostgreSQL and headless Chromium for serve; registries, conda
+# channels and package indexes for preflight. Without them those tests skip with a message,
+# or fail when BUILDMEDIC_REQUIRE_SERVICES=1 (CI). BUILDMEDIC_SERVICES=0 starts none;
+# BUILDMEDIC_KEEP_SERVICES=1 leaves them running afterwards.
+cleanup=()
+on_exit() { local c; for c in "${cleanup[@]}"; do eval "$c" || true; done; }
+trap on_exit EXIT
 if [ "${BUILDMEDIC_SERVICES:-1}" = 1 ]; then
   if pg_env=$(scripts/services/postgres.sh start); then
     eval "$pg_env"
-    trap 'scripts/services/postgres.sh stop' EXIT
+    [ "${BUILDMEDIC_KEEP_SERVICES:-}" = 1 ] || cleanup+=('scripts/services/postgres.sh stop')
   else
     echo "PostgreSQL unavailable: its tests will skip" >&2
   fi
@@ -21,9 +26,23 @@ if [ "${BUILDMEDIC_SERVICES:-1}" = 1 ]; then
   else
     echo "Chromium unavailable: the web page test will skip" >&2
   fi
+  if [ -z "${BUILDMEDIC_PREFLIGHT_SERVICES:-}" ]; then
+    if services_env=$(scripts/services/start.sh | tail -n 1) && [ -f "$services_env" ]; then
+      export BUILDMEDIC_PREFLIGHT_SERVICES=$services_env
+      [ "${BUILDMEDIC_KEEP_SERVICES:-}" = 1 ] || cleanup+=('scripts/services/stop.sh')
+    elif [ "${BUILDMEDIC_REQUIRE_SERVICES:-}" = 1 ]; then
+      scripts/services/stop.sh --keep || true
+      echo "error: the preflight test services could not be started (BUILDMEDIC_REQUIRE_SERVICES=1)" >&2
+      exit 1
+    else
+      scripts/services/stop.sh || true
+      echo "note: the preflight test services could not be started: their tests will skip" >&2
+    fi
+  fi
 fi
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+
 cargo test --workspace --locked
 # serve: schemathesis against the OpenAPI document of a real server (PyPI, in a venv).
 st=0

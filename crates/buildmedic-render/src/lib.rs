@@ -10,6 +10,7 @@ pub mod coverage;
 pub mod diagnosis;
 pub mod explain;
 pub mod lint;
+pub mod preflight;
 pub mod stats;
 pub mod trace;
 

@@ -28,6 +28,8 @@ enum Command {
     Diagnose(cmd::diagnose::Args),
     /// Check environment definitions (Azure ML YAML/JSON, conda, pip, Dockerfile) before building.
     Lint(cmd::lint::Args),
+    /// Check the registries, channels and indexes a definition needs, before building.
+    Preflight(cmd::preflight::Args),
     /// List the build-failure kinds buildmedic knows.
     Kinds(cmd::kinds::Args),
     /// Print the knowledge-base entry of a failure kind or the documentation of a lint check.
@@ -47,6 +49,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Diagnose(args) => cmd::diagnose::run(args),
         Command::Lint(args) => cmd::lint::run(args),
+        Command::Preflight(args) => cmd::preflight::run(args),
         Command::Kinds(args) => cmd::kinds::run(args),
         Command::Explain(args) => cmd::explain::run(args),
         Command::Rules(args) => cmd::rules::run(args),

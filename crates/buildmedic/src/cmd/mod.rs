@@ -5,6 +5,7 @@ pub mod diff;
 pub mod explain;
 pub mod kinds;
 pub mod lint;
+pub mod preflight;
 pub mod rules;
 pub mod serve;
 pub mod stats;
