@@ -92,7 +92,10 @@ fn a_fatal_example_alone_is_a_failure_of_its_kind() {
 
 /// The ways a pasted or captured line is prefixed: the reader strips each, so an example
 /// that alone is a failure of its kind stays one in every style.
-const PREFIX_STYLES: &[(&str, fn(&str) -> String)] = &[
+/// A prefix style: its name and how it wraps a line.
+type Style = (&'static str, fn(&str) -> String);
+
+const PREFIX_STYLES: &[Style] = &[
     ("buildkit", |l| format!("#8 12.34 {l}")),
     ("github-actions", |l| {
         format!("2024-05-01T10:20:30.1234567Z {l}")
