@@ -133,10 +133,20 @@ fn diagnose_one(
 ) -> Result<buildmedic_engine::Diagnosis, DiagnoseError> {
     // With threads to spare, gzip is decoded on one of its own, ahead of the framing.
     let input = buildmedic_log::open_input_with(path, threads > 1)?;
-    let options = buildmedic_engine::DiagnoseOptions {
+    let mut options = buildmedic_engine::DiagnoseOptions {
         threads,
         ..buildmedic_engine::DiagnoseOptions::default()
     };
+    // A small file does not need a 1 MiB batch buffer (zeroing it is most of the start-up of
+    // a short log); the diagnosis does not depend on the batch size.
+    if let Ok(m) = std::fs::metadata(path)
+        && m.is_file()
+    {
+        let fits = usize::try_from(m.len().saturating_add(1))
+            .unwrap_or(usize::MAX)
+            .next_power_of_two();
+        options.buffer_size = fits.clamp(64 << 10, options.buffer_size);
+    }
     engine
         .diagnose_with(input, source, &options)
         .map_err(|e| DiagnoseError::Read {
