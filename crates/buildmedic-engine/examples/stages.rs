@@ -1,6 +1,8 @@
 //! Times the matcher's stages on a log held in memory (for tuning the prefilter).
 //!
 //! `cargo run --release -p buildmedic-engine --example stages -- build.log`
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 use std::time::Instant;
 
 use buildmedic_engine::matcher::{Hit, SHORT};

@@ -2,6 +2,8 @@
 //! built-ins, so a change of a built-in weight cannot break these): a log on each side of
 //! each threshold.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use buildmedic_engine::{Engine, RankPolicy, Severity, Status};
 use buildmedic_kb::KnowledgeBase;
 

@@ -1,6 +1,8 @@
 //! Properties of `Engine::diagnose_bytes` on arbitrary input: it never panics, a failed
 //! diagnosis has exactly one primary finding, and evidence points at lines that exist.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::sync::OnceLock;
 
 use buildmedic_engine::{Diagnosis, Engine, Status};

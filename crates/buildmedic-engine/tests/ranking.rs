@@ -3,6 +3,8 @@
 //! real error wins a near-tie, and the diagnosis keeps its contract (one primary, evidence
 //! that is the log's own cleaned lines, entities from the log, no secrets).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 

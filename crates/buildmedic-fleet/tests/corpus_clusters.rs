@@ -5,6 +5,8 @@
 //! without claiming any other log. Skips, with a message, when `../shared` is absent
 //! (`BUILDMEDIC_SHARED=/path/to/shared` points elsewhere).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

@@ -2,6 +2,8 @@
 //! `fixtures/diff/generate.py`): a failed run against a successful one keeps the error lines
 //! and drops at least 90 % of the rest.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::PathBuf;
 
 use buildmedic_fleet::{Baseline, DiffOptions, DiffReport, diff};

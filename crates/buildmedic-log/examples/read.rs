@@ -1,6 +1,8 @@
 //! Reads a log with a sink that does nothing: measures reading, cleaning and framing alone.
 //!
 //! `cargo run --release -p buildmedic-log --example read -- build.log`
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = std::env::args_os().nth(1).ok_or("usage: read LOG")?;
     let input = buildmedic_log::open_input(std::path::Path::new(&path))?;

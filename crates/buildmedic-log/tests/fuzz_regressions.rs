@@ -1,5 +1,7 @@
 //! Inputs found by `fuzz/` (cargo-fuzz), minimised, kept so they stay fixed.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use buildmedic_log::steps::MAX_COMMAND;
 use buildmedic_log::{NullSink, read_log};
 

@@ -1,5 +1,7 @@
 //! The reader on small logs of every framing, and on hostile bytes.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use buildmedic_log::{
     Batch, BuildVerdict, Builder, LineFlags, LogSummary, ReaderOptions, Sink, Step, StepOrigin,
     StepStatus, Wrapper, read_log, read_log_with,

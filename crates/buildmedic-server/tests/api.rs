@@ -1,5 +1,7 @@
 //! Every endpoint of `buildmedic serve`, over real HTTP on a loopback port (SQLite store).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use std::io::{Read, Write};

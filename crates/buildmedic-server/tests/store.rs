@@ -1,6 +1,8 @@
 //! The same store tests against SQLite and a real PostgreSQL (skipped with a message when
 //! `BUILDMEDIC_TEST_PG_URL` is not set; a failure under `BUILDMEDIC_REQUIRE_SERVICES=1`).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use buildmedic_server::store::{Filter, NewRecord, StatsQuery, Store, StoreError};

@@ -5,6 +5,8 @@
 //! Every command runs in a fresh temporary directory with `XDG_CONFIG_HOME` and `HOME`
 //! pointing into it, so no configuration of the machine running the tests leaks in.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;

@@ -1,6 +1,8 @@
 //! `diagnose -j N`: one large log read by several threads gives the same JSON, byte for
 //! byte, as `-j 1`, from a file, from stdin and from gzip.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::io::Write;
 
 use assert_cmd::Command;

@@ -1,6 +1,8 @@
 //! End-to-end tests of `buildmedic lint`: exit codes, formats, configuration, suppression,
 //! `--fix`, `--image`, and bad input.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::Path;
 
 use assert_cmd::Command;

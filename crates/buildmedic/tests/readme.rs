@@ -1,6 +1,8 @@
 //! The README's list of failure kinds is generated from the knowledge base. This test fails
 //! when it is stale; `UPDATE_README=1 cargo test -p buildmedic --test readme` rewrites it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::PathBuf;
 
 use buildmedic_kb::KnowledgeBase;

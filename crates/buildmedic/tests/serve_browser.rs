@@ -3,6 +3,8 @@
 //! and the highlighted evidence, open the history, filter it, see the chart and a kind page.
 //! Screenshots go to `target/test-output/serve/`. Nothing is downloaded.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod serve_support;
 
 use std::net::TcpListener;

@@ -2,6 +2,8 @@
 //! SIGTERM drains and exits 0, and two replicas on one PostgreSQL share the whole history
 //! without duplicates or losses.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod serve_support;
 
 use std::collections::HashSet;

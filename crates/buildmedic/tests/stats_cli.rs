@@ -2,6 +2,8 @@
 //! driving the real binary: report contents and formats, sharding and merging, rule
 //! suggestions that `rules test` accepts, input errors, exit codes.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;

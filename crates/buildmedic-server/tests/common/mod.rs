@@ -1,5 +1,7 @@
 //! Shared test helpers: an in-process server on a loopback port, a small HTTP client, and a
 //! fresh PostgreSQL database per test when a server is available.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(dead_code)]
 
 use std::collections::HashMap;

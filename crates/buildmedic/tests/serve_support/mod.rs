@@ -1,5 +1,7 @@
 //! Helpers for the tests that run `buildmedic serve` as a process: start it, find its
 //! port, talk HTTP, and get a fresh PostgreSQL database when a server is available.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
