@@ -11,8 +11,8 @@
 //! 4. **status**: failed when the framing says so, or when a fatal match is not followed by
 //!    a success verdict, or (unframed) when clear error lines end the log; else succeeded,
 //!    with the latent problems (`severity = "warning"` signatures) as warning findings;
-//! 5. **suppress**: a kind that `explains` another found with comparable strength
-//!    suppresses it;
+//! 5. **suppress**: a kind that `explains` another found with comparable strength (and any
+//!    kind explains `unknown`) suppresses it;
 //! 6. **primary**: the strongest kind left; near-ties go to the earliest line, because the
 //!    first real error beats its cascade; too weak a best gives `unknown`;
 //! 7. **findings**: evidence, entities (captured, then from the context), fix steps.
@@ -284,9 +284,11 @@ pub(crate) fn conclude(
             if a.kind == b.kind || suppressed_by.contains_key(&a.kind) {
                 continue;
             }
-            if entry.explains.iter().any(|k| *k == matcher.kinds[b.kind])
-                && a.score >= policy.explain_ratio * b.score
-            {
+            // `unknown` (wrappers, CI verdicts, generic error lines) is explained by any
+            // kind: a named cause found with comparable strength is the better answer.
+            let explains = entry.explains.iter().any(|k| *k == matcher.kinds[b.kind])
+                || (matcher.kinds[b.kind] == UNKNOWN && matcher.kinds[a.kind] != UNKNOWN);
+            if explains && a.score >= policy.explain_ratio * b.score {
                 suppressed_by.entry(b.kind).or_insert(a.kind);
             }
         }
