@@ -23,7 +23,9 @@ fi
 cargo build --release --locked -q -p buildmedic
 BM=$PWD/target/release/buildmedic
 WORK=$(mktemp -d)
-trap 'kill "${SERVER_PID:-0}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+# Only a server still running is killed: `kill 0` (an empty pid) would signal the whole
+# process group, the calling CI script included.
+trap 'if [ -n "${SERVER_PID:-}" ]; then kill "$SERVER_PID" 2>/dev/null || true; fi; rm -rf "$WORK"' EXIT
 
 # The log: the Azure ML example with ~46 KB of pip download output inside the failing step,
 # so the evidence sits at the end of a 50 KB step as in a real build.
@@ -96,6 +98,7 @@ if eval "$(scripts/services/postgres.sh start)"; then
   psql -q "$BUILDMEDIC_TEST_PG_URL" -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
   run postgres "${BUILDMEDIC_TEST_PG_URL%/*}/$DB"
   psql -q "$BUILDMEDIC_TEST_PG_URL" -c "DROP DATABASE $DB WITH (FORCE)"
+  scripts/services/postgres.sh stop >/dev/null || true
 else
   echo "postgres: skipped (no server)"
 fi
