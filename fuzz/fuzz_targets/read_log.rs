@@ -13,7 +13,7 @@
 
 use std::io::{self, Read};
 
-use buildmedic_log::{Batch, LineRec, ReaderOptions, Sink, Step, read_log_with};
+use buildmedic_log::{Batch, LineFlags, LineRec, ReaderOptions, Sink, Step, read_log_with};
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Default)]
@@ -47,7 +47,7 @@ impl Sink for Check {
             );
             let _ = batch.text(l);
             match self.last {
-                Some(prev) if l.is(LineRec::CONTINUED) => assert_eq!(
+                Some(prev) if l.is(LineFlags::CONTINUED) => assert_eq!(
                     l.number, prev.number,
                     "a CONTINUED segment changes the line number"
                 ),
@@ -58,7 +58,7 @@ impl Sink for Check {
                     prev.number
                 ),
                 None => {
-                    assert!(!l.is(LineRec::CONTINUED), "first line is CONTINUED");
+                    assert!(!l.is(LineFlags::CONTINUED), "first line is CONTINUED");
                     assert_eq!(l.number, 1, "first line is not line 1");
                 }
             }
