@@ -178,39 +178,13 @@ pub(crate) fn conclude(
         .into_values()
         .partition(|k| k.severity == Severity::Error);
     let mut outcome: Vec<(usize, Severity, f32, u64, String)> = Vec::new();
-    let mut present: Vec<KindScore<'_>> = Vec::new();
-    for k in errors {
-        if k.score >= policy.min_finding {
-            present.push(k);
-        } else {
-            outcome.push((
-                k.kind,
-                k.severity,
-                k.score,
-                k.first_line,
-                "below min_finding".into(),
-            ));
-        }
-    }
+    let mut present = above_min(errors, policy.min_finding, &mut outcome);
+    let mut latent = above_min(warnings, policy.min_finding, &mut outcome);
     present.sort_by(|a, b| {
         b.score
             .total_cmp(&a.score)
             .then(a.first_line.cmp(&b.first_line))
     });
-    let mut latent: Vec<KindScore<'_>> = Vec::new();
-    for k in warnings {
-        if k.score >= policy.min_finding {
-            latent.push(k);
-        } else {
-            outcome.push((
-                k.kind,
-                k.severity,
-                k.score,
-                k.first_line,
-                "below min_finding".into(),
-            ));
-        }
-    }
     latent.sort_by(|a, b| b.score.total_cmp(&a.score));
 
     // 4: status.
@@ -424,6 +398,25 @@ pub(crate) fn conclude(
         t.kinds = traced_kinds(matcher, outcome);
     }
     diagnosis
+}
+
+/// The kinds of `group` that reach `min`; the others are noise, recorded for the trace.
+fn above_min<'a>(
+    group: Vec<KindScore<'a>>,
+    min: f32,
+    outcome: &mut Vec<(usize, Severity, f32, u64, String)>,
+) -> Vec<KindScore<'a>> {
+    let (kept, noise): (Vec<_>, Vec<_>) = group.into_iter().partition(|k| k.score >= min);
+    for k in noise {
+        outcome.push((
+            k.kind,
+            k.severity,
+            k.score,
+            k.first_line,
+            "below min_finding".into(),
+        ));
+    }
+    kept
 }
 
 /// The registries a finding's own image entities and evidence URLs name, as context.

@@ -51,20 +51,7 @@ pub fn text(d: &Diagnosis, color: bool) -> String {
     let Some(f) = d.primary() else {
         return out;
     };
-    let _ = writeln!(
-        out,
-        "{}{} {}",
-        p.paint(ERROR, &format!("error[{}]", f.kind)),
-        p.paint(BOLD, ":"),
-        p.paint(BOLD, &f.title)
-    );
-    let width = f
-        .lines
-        .iter()
-        .max()
-        .map_or(1, |l| l.to_string().len())
-        .max(2);
-    let pad = " ".repeat(width);
+    let (width, pad) = headline(&mut out, &p, ERROR, "error", f);
     let location = f
         .lines
         .first()
@@ -148,12 +135,19 @@ pub fn text(d: &Diagnosis, color: bool) -> String {
     out
 }
 
-/// A latent problem: a headline, its evidence lines and the fix steps.
-fn latent(out: &mut String, p: &Paint, d: &Diagnosis, f: &Finding) {
+/// Writes `label[kind]: title` and returns the gutter width (the widest evidence line
+/// number) and its padding.
+fn headline(
+    out: &mut String,
+    p: &Paint,
+    style: Style,
+    label: &str,
+    f: &Finding,
+) -> (usize, String) {
     let _ = writeln!(
         out,
         "{}{} {}",
-        p.paint(WARN, &format!("warning[{}]", f.kind)),
+        p.paint(style, &format!("{label}[{}]", f.kind)),
         p.paint(BOLD, ":"),
         p.paint(BOLD, &f.title)
     );
@@ -163,7 +157,12 @@ fn latent(out: &mut String, p: &Paint, d: &Diagnosis, f: &Finding) {
         .max()
         .map_or(1, |l| l.to_string().len())
         .max(2);
-    let pad = " ".repeat(width);
+    (width, " ".repeat(width))
+}
+
+/// A latent problem: a headline, its evidence lines and the fix steps.
+fn latent(out: &mut String, p: &Paint, d: &Diagnosis, f: &Finding) {
+    let (width, pad) = headline(out, p, WARN, "warning", f);
     if let Some(l) = f.lines.first() {
         let _ = writeln!(out, "{pad}{} {}:{l}", p.paint(GUTTER, "-->"), d.source);
     }

@@ -74,14 +74,24 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
     let mut any_error = false;
     for path in &args.logs {
         let source = path.to_string_lossy();
-        // Threads pay off from a few batches on; a small file is read on this thread.
-        let small = path != std::path::Path::new("-")
-            && std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() < SMALL_LOG);
-        let threads = if small { 1 } else { jobs };
+        // The length of a regular file (not stdin, a pipe or a device): threads pay off from
+        // a few batches on, so a small file is read on this thread.
+        let file_len = (path != std::path::Path::new("-"))
+            .then(|| std::fs::metadata(path).ok())
+            .flatten()
+            .filter(std::fs::Metadata::is_file)
+            .map(|m| m.len());
+        let threads = if file_len.is_some_and(|n| n < SMALL_LOG) {
+            1
+        } else {
+            jobs
+        };
         let diagnosed = match &baseline {
             Some(b) => crate::cmd::diff::diagnose_with_baseline(&engine, path, &source, b)
                 .map_err(miette::Report::new),
-            None => diagnose_one(&engine, path, &source, threads).map_err(miette::Report::new),
+            None => {
+                diagnose_one(&engine, path, &source, threads, file_len).map_err(miette::Report::new)
+            }
         };
         match diagnosed {
             Ok(d) => {
@@ -130,6 +140,7 @@ fn diagnose_one(
     path: &std::path::Path,
     source: &str,
     threads: usize,
+    file_len: Option<u64>,
 ) -> Result<buildmedic_engine::Diagnosis, DiagnoseError> {
     // With threads to spare, gzip is decoded on one of its own, ahead of the framing.
     let input = buildmedic_log::open_input_with(path, threads > 1)?;
@@ -139,10 +150,8 @@ fn diagnose_one(
     };
     // A small file does not need a 1 MiB batch buffer (zeroing it is most of the start-up of
     // a short log); the diagnosis does not depend on the batch size.
-    if let Ok(m) = std::fs::metadata(path)
-        && m.is_file()
-    {
-        let fits = usize::try_from(m.len().saturating_add(1))
+    if let Some(len) = file_len {
+        let fits = usize::try_from(len.saturating_add(1))
             .unwrap_or(usize::MAX)
             .next_power_of_two();
         options.buffer_size = fits.clamp(64 << 10, options.buffer_size);
