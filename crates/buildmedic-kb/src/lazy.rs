@@ -20,7 +20,9 @@ const DFA_LIMIT: usize = 1 << 18;
 pub struct LazyRegex {
     pattern: String,
     case_insensitive: bool,
-    names: Vec<String>,
+    /// Capture names: known after [`LazyRegex::parse`], read off the compiled regex for a
+    /// [`LazyRegex::trusted`] one.
+    names: OnceLock<Vec<String>>,
     compiled: OnceLock<Option<Regex>>,
 }
 
@@ -46,10 +48,21 @@ impl LazyRegex {
         let regex = LazyRegex {
             pattern: pattern.to_string(),
             case_insensitive,
-            names,
+            names: OnceLock::from(names),
             compiled: OnceLock::new(),
         };
         Ok((regex, hir))
+    }
+
+    /// A pattern already checked (a built-in signature: the tests and `rules test` parse
+    /// every one with [`LazyRegex::parse`]): neither parsed nor compiled until first use.
+    pub fn trusted(pattern: &str, case_insensitive: bool) -> Self {
+        LazyRegex {
+            pattern: pattern.to_string(),
+            case_insensitive,
+            names: OnceLock::new(),
+            compiled: OnceLock::new(),
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -58,7 +71,14 @@ impl LazyRegex {
 
     /// Named capture groups, in order.
     pub fn capture_names(&self) -> impl Iterator<Item = &str> {
-        self.names.iter().map(String::as_str)
+        self.names
+            .get_or_init(|| {
+                self.get().map_or_else(Vec::new, |r| {
+                    r.capture_names().flatten().map(str::to_string).collect()
+                })
+            })
+            .iter()
+            .map(String::as_str)
     }
 
     /// The compiled regex; `None` if it exceeds the size limits (reported by
@@ -129,6 +149,12 @@ mod tests {
             ["package", "version"]
         );
         assert!(r.is_match(b"numpy==1.26"));
+        let t = LazyRegex::trusted(r"(?P<package>\S+)==(?P<version>\S+)", false);
+        assert_eq!(
+            t.capture_names().collect::<Vec<_>>(),
+            ["package", "version"]
+        );
+        assert!(t.is_match(b"numpy==1.26"));
         assert!(LazyRegex::new(r"(unclosed", false).is_err());
         let huge = LazyRegex::new(r"\w{1000}\w{1000}\w{1000}", false).unwrap();
         assert!(huge.compile().is_err());

@@ -101,11 +101,13 @@ fn builtin_entry(i: usize) -> Option<&'static Entry> {
         });
     PARSED
         .get(i)?
-        .get_or_init(|| parse_builtin(i).ok())
+        .get_or_init(|| parse_builtin(i, true).ok())
         .as_ref()
 }
 
-fn parse_builtin(i: usize) -> Result<Entry, KbError> {
+/// Parses built-in entry `i`; `trusted` skips what the tests and `rules test` check (see
+/// [`load::parse_entry_with`]).
+fn parse_builtin(i: usize, trusted: bool) -> Result<Entry, KbError> {
     let e = &embedded::EMBEDDED[i];
     let path = PathBuf::from(format!("knowledge/{}/kind.toml", e.dir));
     let signature_files: Vec<(PathBuf, &str)> = e
@@ -118,7 +120,15 @@ fn parse_builtin(i: usize) -> Result<Entry, KbError> {
         .iter()
         .map(|(name, bytes)| ((*name).to_string(), std::borrow::Cow::Borrowed(*bytes)))
         .collect();
-    load::parse_entry(e.toml, &path, Origin::Builtin, &signature_files, fixtures)
+    let index = trusted.then(|| &embedded::INDEX[i]);
+    load::parse_entry_with(
+        e.toml,
+        &path,
+        Origin::Builtin,
+        &signature_files,
+        fixtures,
+        index,
+    )
 }
 
 /// Signature `signature` of built-in entry `entry` (indices of [`PrefilterEntry::Builtin`]'s
@@ -317,7 +327,7 @@ impl KnowledgeBase {
     pub fn check_builtin() -> Result<(), KbError> {
         let mut kb = KnowledgeBase::default();
         for i in 0..embedded::EMBEDDED.len() {
-            kb.insert(parse_builtin(i)?);
+            kb.insert(parse_builtin(i, false)?);
         }
         kb.validate_links()
     }

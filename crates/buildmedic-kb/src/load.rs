@@ -9,6 +9,7 @@ use toml::Spanned;
 
 use crate::entry::{Entry, Expect, Fixture, Near, Origin, Scope, Severity, SignatureDef, Window};
 use crate::lazy::LazyRegex;
+use crate::literals::{IndexEntry, IndexSignature};
 use crate::{ENTITY_NAMES, literals};
 
 /// A knowledge-base file that cannot be used, with the place and the reason. With the
@@ -292,6 +293,23 @@ pub(crate) fn parse_entry(
     signature_files: &[(PathBuf, &str)],
     fixture_files: Vec<(String, Cow<'static, [u8]>)>,
 ) -> Result<Entry, KbError> {
+    parse_entry_with(text, path, origin, signature_files, fixture_files, None)
+}
+
+/// [`parse_entry`]; with `trusted` (the index `build.rs` made of this built-in entry) the
+/// patterns are neither parsed nor checked and the triggers are the index's: the entry was
+/// checked by the tests and `rules test`, and parsing its patterns would cost a short run
+/// more than diagnosing its log.
+pub(crate) fn parse_entry_with(
+    text: &str,
+    path: &Path,
+    origin: Origin,
+    signature_files: &[(PathBuf, &str)],
+    fixture_files: Vec<(String, Cow<'static, [u8]>)>,
+    trusted: Option<&IndexEntry>,
+) -> Result<Entry, KbError> {
+    // The index lists the signatures in parse order; one it does not list is checked.
+    let trusted_at = |n: usize| trusted.and_then(|t| t.signatures.get(n));
     let raw: RawEntry = parse_toml(text, path)?;
     let line_of = |span: std::ops::Range<usize>| line_col(text, span.start).0;
     let err = |line: usize, message: String| KbError::invalid(path, Some(text), line, 1, message);
@@ -345,7 +363,8 @@ pub(crate) fn parse_entry(
         sources: Vec::new(),
     };
     for spanned in &raw.signature {
-        signatures.push(parse_signature(&own, spanned, &origin, &mut ids)?);
+        let t = trusted_at(signatures.len());
+        signatures.push(parse_signature(&own, spanned, &origin, &mut ids, t)?);
     }
     let mut fixture_specs: Vec<(&Path, &str, &[Spanned<RawFixture>])> =
         vec![(path, text, raw.fixture.as_slice())];
@@ -370,7 +389,8 @@ pub(crate) fn parse_entry(
                 .unwrap_or_default(),
         };
         for spanned in &file.signature {
-            signatures.push(parse_signature(&source, spanned, &origin, &mut ids)?);
+            let t = trusted_at(signatures.len());
+            signatures.push(parse_signature(&source, spanned, &origin, &mut ids, t)?);
         }
         fixture_specs.push((sig_path, sig_text, file.fixture.as_slice()));
     }
@@ -464,6 +484,7 @@ fn parse_signature(
     spanned: &Spanned<RawSignature>,
     origin: &Origin,
     ids: &mut HashSet<String>,
+    trusted: Option<&IndexSignature>,
 ) -> Result<SignatureDef, KbError> {
     let line = line_col(file.text, spanned.span().start).0;
     let s = spanned.get_ref();
@@ -482,34 +503,18 @@ fn parse_signature(
     if !(0.0..=1.0).contains(&s.weight) {
         return Err(serr(format!("weight {} is outside 0..=1", s.weight)));
     }
-    let (regex, hir) = LazyRegex::parse(&s.pattern, s.case_insensitive)
-        .map_err(|m| serr(format!("pattern: {m}")))?;
-    for name in regex.capture_names() {
-        if !ENTITY_NAMES.contains(&name) {
-            return Err(serr(format!(
-                "capture group `{name}` is not an entity name ({})",
-                ENTITY_NAMES.join(", ")
-            )));
-        }
-    }
-    let triggers: Vec<Vec<u8>> = match &s.trigger {
-        Some(t) => t.to_vec().into_iter().map(String::into_bytes).collect(),
-        None if s.case_insensitive => {
-            return Err(serr("case-insensitive patterns need `trigger = [...]` with the case variants to look for".into()));
-        }
-        None => literals::required_literals_of(&hir).ok_or_else(|| {
-            serr(format!(
-                "cannot derive a trigger literal of at least {} bytes from the pattern; add `trigger = \"...\"` with a literal every match contains",
-                literals::MIN_TRIGGER
-            ))
-        })?,
+    let trusted = trusted.filter(|t| t.id == s.id);
+    let compile = |pattern: &str, ci: bool| match trusted {
+        Some(_) => Ok(LazyRegex::trusted(pattern, ci)),
+        None => LazyRegex::new(pattern, ci),
     };
-    if triggers.is_empty() || triggers.iter().any(|t| t.len() < literals::MIN_TRIGGER) {
-        return Err(serr(format!(
-            "every trigger needs at least {} bytes",
-            literals::MIN_TRIGGER
-        )));
-    }
+    let (regex, triggers) = match trusted {
+        Some(t) => (
+            LazyRegex::trusted(&s.pattern, s.case_insensitive),
+            t.triggers.iter().map(|(t, _)| t.to_vec()).collect(),
+        ),
+        None => checked_pattern(s, &serr)?,
+    };
     let unless = s
         .unless
         .as_deref()
@@ -525,7 +530,9 @@ fn parse_signature(
             }
             let capture =
                 compile(&w.capture, false).map_err(|m| serr(format!("window.capture: {m}")))?;
-            for name in capture.capture_names() {
+            // (A trusted pattern's names are known only once it is compiled.)
+            let names = trusted.is_none().then(|| capture.capture_names());
+            for name in names.into_iter().flatten() {
                 if !ENTITY_NAMES.contains(&name) {
                     return Err(serr(format!(
                         "window capture group `{name}` is not an entity name"
@@ -625,8 +632,40 @@ fn parse_signature(
     })
 }
 
-fn compile(pattern: &str, case_insensitive: bool) -> Result<LazyRegex, String> {
-    LazyRegex::new(pattern, case_insensitive)
+/// Parses a signature's pattern, checks its capture names and derives its triggers.
+fn checked_pattern(
+    s: &RawSignature,
+    serr: &dyn Fn(String) -> KbError,
+) -> Result<(LazyRegex, Vec<Vec<u8>>), KbError> {
+    let (regex, hir) = LazyRegex::parse(&s.pattern, s.case_insensitive)
+        .map_err(|m| serr(format!("pattern: {m}")))?;
+    for name in regex.capture_names() {
+        if !ENTITY_NAMES.contains(&name) {
+            return Err(serr(format!(
+                "capture group `{name}` is not an entity name ({})",
+                ENTITY_NAMES.join(", ")
+            )));
+        }
+    }
+    let triggers: Vec<Vec<u8>> = match &s.trigger {
+        Some(t) => t.to_vec().into_iter().map(String::into_bytes).collect(),
+        None if s.case_insensitive => {
+            return Err(serr("case-insensitive patterns need `trigger = [...]` with the case variants to look for".into()));
+        }
+        None => literals::required_literals_of(&hir).ok_or_else(|| {
+            serr(format!(
+                "cannot derive a trigger literal of at least {} bytes from the pattern; add `trigger = \"...\"` with a literal every match contains",
+                literals::MIN_TRIGGER
+            ))
+        })?,
+    };
+    if triggers.is_empty() || triggers.iter().any(|t| t.len() < literals::MIN_TRIGGER) {
+        return Err(serr(format!(
+            "every trigger needs at least {} bytes",
+            literals::MIN_TRIGGER
+        )));
+    }
+    Ok((regex, triggers))
 }
 
 fn is_kebab(s: &str) -> bool {
