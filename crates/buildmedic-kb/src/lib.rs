@@ -106,7 +106,7 @@ fn builtin_entry(i: usize) -> Option<&'static Entry> {
 }
 
 /// Parses built-in entry `i`; `trusted` skips what the tests and `rules test` check (see
-/// [`load::parse_entry_with`]).
+/// [`load::parse_entry`]).
 fn parse_builtin(i: usize, trusted: bool) -> Result<Entry, KbError> {
     let e = &embedded::EMBEDDED[i];
     let path = PathBuf::from(format!("knowledge/{}/kind.toml", e.dir));
@@ -121,7 +121,7 @@ fn parse_builtin(i: usize, trusted: bool) -> Result<Entry, KbError> {
         .map(|(name, bytes)| ((*name).to_string(), std::borrow::Cow::Borrowed(*bytes)))
         .collect();
     let index = trusted.then(|| &embedded::INDEX[i]);
-    load::parse_entry_with(
+    load::parse_entry(
         e.toml,
         &path,
         Origin::Builtin,

@@ -286,21 +286,12 @@ struct SignatureSource<'a> {
 
 /// Parses an entry: `text` is its `kind.toml` at `path`, `signature_files` its
 /// `signatures/*.toml` (path, text), `fixture_files` its fixture logs by relative name.
+///
+/// With `trusted` (the index `build.rs` made of this built-in entry) the patterns are
+/// neither parsed nor checked and the triggers are the index's: the entry was checked by
+/// the tests and `rules test`, and parsing its patterns would cost a short run more than
+/// diagnosing its log.
 pub(crate) fn parse_entry(
-    text: &str,
-    path: &Path,
-    origin: Origin,
-    signature_files: &[(PathBuf, &str)],
-    fixture_files: Vec<(String, Cow<'static, [u8]>)>,
-) -> Result<Entry, KbError> {
-    parse_entry_with(text, path, origin, signature_files, fixture_files, None)
-}
-
-/// [`parse_entry`]; with `trusted` (the index `build.rs` made of this built-in entry) the
-/// patterns are neither parsed nor checked and the triggers are the index's: the entry was
-/// checked by the tests and `rules test`, and parsing its patterns would cost a short run
-/// more than diagnosing its log.
-pub(crate) fn parse_entry_with(
     text: &str,
     path: &Path,
     origin: Origin,
@@ -766,6 +757,7 @@ pub(crate) fn load_dir(dir: &Path) -> Result<Vec<Entry>, KbError> {
             Origin::File(folder.entry.clone()),
             &signature_files,
             fixtures,
+            None,
         )?);
     }
     for path in &layout.flat {
@@ -777,6 +769,7 @@ pub(crate) fn load_dir(dir: &Path) -> Result<Vec<Entry>, KbError> {
             Origin::File(path.clone()),
             &[],
             fixtures,
+            None,
         )?);
     }
     Ok(entries)
@@ -805,6 +798,7 @@ weight = 0.9
             Origin::File("rules/custom.toml".into()),
             &[],
             vec![],
+            None,
         )
     }
 
@@ -870,6 +864,7 @@ weight = 0.9
             Origin::Builtin,
             &[],
             vec![],
+            None,
         );
         assert!(
             e.unwrap_err()
@@ -907,6 +902,7 @@ weight = 0.5
             Origin::File("rules/custom/kind.toml".into()),
             &files,
             vec![],
+            None,
         );
         // The folder is named `custom`, the kind `custom-proxy`.
         assert!(
@@ -920,6 +916,7 @@ weight = 0.5
             Origin::File("rules/custom-proxy/kind.toml".into()),
             &files,
             vec![],
+            None,
         )
         .unwrap();
         let ids: Vec<&str> = e.signatures.iter().map(|s| s.id.as_str()).collect();
@@ -953,6 +950,7 @@ weight = 0.5
             Origin::File("r/custom-proxy/kind.toml".into()),
             &files,
             vec![],
+            None,
         )
         .unwrap_err()
         .to_string();
@@ -969,6 +967,7 @@ weight = 0.5
             Origin::File("r/custom-proxy/kind.toml".into()),
             &files,
             vec![],
+            None,
         )
         .unwrap_err()
         .to_string();
@@ -995,7 +994,7 @@ weight = 0.5
         path.push(crate::BUILTIN_KINDS[0]);
         path.push("kind.toml");
         let text = text.replace("custom-proxy", crate::BUILTIN_KINDS[0]);
-        let m = parse_entry(&text, &path, Origin::Builtin, &[], vec![])
+        let m = parse_entry(&text, &path, Origin::Builtin, &[], vec![], None)
             .unwrap_err()
             .to_string();
         assert!(m.contains("not listed in knowledge/emitters.txt"), "{m}");
