@@ -8,7 +8,13 @@
 
 use std::sync::OnceLock;
 
-use regex::bytes::{Regex, RegexBuilder};
+use regex::bytes::RegexBuilder;
+use regex_automata::meta;
+use regex_automata::util::syntax;
+
+/// The compiled form: `regex::bytes::Regex`'s engine, configured for what the matcher asks
+/// of it (see [`LazyRegex::build`]).
+pub type Regex = meta::Regex;
 
 /// Regexes are size-limited so a user rule cannot make matching explode.
 const SIZE_LIMIT: usize = 1 << 20;
@@ -74,7 +80,11 @@ impl LazyRegex {
         self.names
             .get_or_init(|| {
                 self.get().map_or_else(Vec::new, |r| {
-                    r.capture_names().flatten().map(str::to_string).collect()
+                    r.group_info()
+                        .pattern_names(regex_automata::PatternID::ZERO)
+                        .flatten()
+                        .map(str::to_string)
+                        .collect()
                 })
             })
             .iter()
@@ -95,13 +105,60 @@ impl LazyRegex {
         }
     }
 
+    /// What `regex::bytes::RegexBuilder` builds (same syntax and match semantics: bytes,
+    /// leftmost-first, empty matches anywhere), less the prefilter: a pattern only runs on a
+    /// line that already holds one of its triggers, so a literal prefilter saves nothing
+    /// there, and choosing one is a third of the compile time. An error is reported in the
+    /// regex crate's words (the same pattern and limits, compiled by it).
     fn build(&self) -> Result<Regex, String> {
-        RegexBuilder::new(&self.pattern)
+        meta::Builder::new()
+            .configure(
+                meta::Config::new()
+                    .match_kind(regex_automata::MatchKind::LeftmostFirst)
+                    .utf8_empty(false)
+                    .nfa_size_limit(Some(SIZE_LIMIT))
+                    .hybrid_cache_capacity(DFA_LIMIT)
+                    .auto_prefilter(false)
+                    .dfa(false),
+            )
+            .syntax(
+                syntax::Config::new()
+                    .utf8(false)
+                    .case_insensitive(self.case_insensitive),
+            )
+            .build(&self.pattern)
+            .map_err(|_| self.regex_crate_error())
+    }
+
+    fn regex_crate_error(&self) -> String {
+        match RegexBuilder::new(&self.pattern)
             .case_insensitive(self.case_insensitive)
             .size_limit(SIZE_LIMIT)
             .dfa_size_limit(DFA_LIMIT)
             .build()
-            .map_err(|e| last_line(&e))
+        {
+            Err(e) => last_line(&e),
+            Ok(_) => "the pattern cannot be compiled".to_string(),
+        }
+    }
+
+    /// Named captures of the leftmost-first match in `text`: `(name, bytes)` for each group
+    /// that took part, in pattern order.
+    pub fn captures<'t>(&self, text: &'t [u8]) -> Option<Vec<(&str, &'t [u8])>> {
+        let re = self.get()?;
+        let mut caps = re.create_captures();
+        re.captures(text, &mut caps);
+        if !caps.is_match() {
+            return None;
+        }
+        Some(
+            self.capture_names()
+                .filter_map(|name| {
+                    let span = caps.get_group_by_name(name)?;
+                    Some((name, &text[span.start..span.end]))
+                })
+                .collect(),
+        )
     }
 
     pub fn is_match(&self, text: &[u8]) -> bool {
@@ -155,9 +212,26 @@ mod tests {
             ["package", "version"]
         );
         assert!(t.is_match(b"numpy==1.26"));
+        assert_eq!(
+            t.captures(b"pip: numpy==1.26 x").unwrap(),
+            [("package", &b"numpy"[..]), ("version", &b"1.26"[..])]
+        );
+        assert_eq!(t.captures(b"numpy 1.26"), None);
+        // A group that takes no part in the match is left out.
+        let alt = LazyRegex::trusted(r"(?:(?P<image>\S+) not found|(?P<file>\S+) missing)", false);
+        assert_eq!(
+            alt.captures(b"a.txt missing").unwrap(),
+            [("file", &b"a.txt"[..])]
+        );
+        // Bytes, not text: invalid UTF-8 next to a match (which Unicode `\S` does not take).
+        assert_eq!(
+            t.captures(b"\xff\xfenumpy==1.26 ").unwrap(),
+            [("package", &b"numpy"[..]), ("version", &b"1.26"[..])]
+        );
         assert!(LazyRegex::new(r"(unclosed", false).is_err());
         let huge = LazyRegex::new(r"\w{1000}\w{1000}\w{1000}", false).unwrap();
-        assert!(huge.compile().is_err());
+        let err = huge.compile().unwrap_err();
+        assert!(err.contains("size limit"), "{err}");
         assert!(!huge.is_match(b"x"));
     }
 }

@@ -32,6 +32,7 @@ const RANKED_KEYWORDS: &[(&str, u8)] = &[
 static RANKED: std::sync::LazyLock<Option<AhoCorasick>> = std::sync::LazyLock::new(|| {
     AhoCorasick::builder()
         .match_kind(MatchKind::LeftmostFirst)
+        .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
         .build(RANKED_KEYWORDS.iter().map(|(k, _)| k))
         .ok()
 });

@@ -230,12 +230,10 @@ fn captures_of(
     regex: &buildmedic_kb::LazyRegex,
     text: &[u8],
 ) -> Option<Vec<(&'static str, String)>> {
-    let caps = regex.get()?.captures(text)?;
+    let caps = regex.captures(text)?;
     let mut out = Vec::new();
-    for name in regex.capture_names() {
-        if let Some(m) = caps.name(name) {
-            push_capture(&mut out, name, m.as_bytes());
-        }
+    for (name, value) in caps {
+        push_capture(&mut out, name, value);
     }
     Some(out)
 }
