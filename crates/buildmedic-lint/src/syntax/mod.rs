@@ -19,6 +19,7 @@ pub mod conda;
 pub mod dockerfile;
 pub mod dockerignore;
 pub mod image_ref;
+pub mod pep508;
 pub mod python;
 pub mod requirements;
 pub mod source;
