@@ -16,6 +16,7 @@ use std::ops::Range;
 pub mod asks;
 pub mod azureml;
 pub mod conda;
+pub mod conda_spec;
 pub mod dockerfile;
 pub mod dockerignore;
 pub mod image_ref;
