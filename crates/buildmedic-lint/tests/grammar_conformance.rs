@@ -31,7 +31,7 @@ const FLOORS: &[(&str, usize)] = &[
     ("pep508-markers.jsonl", 2000),
     ("pep440-specifiers.jsonl", 400),
     ("pip-req-file.jsonl", 60),
-    ("conda-matchspec.jsonl", 280),
+    ("conda-matchspec.jsonl", 300),
     ("conda-version.jsonl", 300),
 ];
 
