@@ -163,8 +163,11 @@ const TAKES_VALUE: &[&str] = &[
     "constraint",
     "editable",
     "index-url",
+    "pypi-url",
     "extra-index-url",
     "find-links",
+    "all-releases",
+    "only-final",
     "trusted-host",
     "only-binary",
     "no-binary",
@@ -187,6 +190,7 @@ fn long_name(short: &str) -> Option<&'static str> {
         "e" => "editable",
         "i" => "index-url",
         "f" => "find-links",
+        "C" => "config-settings",
         _ => return None,
     })
 }
