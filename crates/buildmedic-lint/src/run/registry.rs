@@ -41,6 +41,7 @@ pub static ALL: &[&CheckInfo] = &[
     &image_ref::image_reference_invalid::CHECK,
     &pip::pip_interactive_auth::CHECK,
     &pip::pip_invalid_operator::CHECK,
+    &pip::pip_invalid_option::CHECK,
     &pip::pip_invalid_requirement::CHECK,
     &pip::pip_invalid_wheel_filename::CHECK,
     &pip::pip_not_pinned::CHECK,

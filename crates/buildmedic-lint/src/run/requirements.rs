@@ -4,7 +4,7 @@
 use crate::framework::context::FileCx;
 use crate::rules::conda::conda_deps_unpinned;
 use crate::rules::pip::{
-    pip_interactive_auth, pip_invalid_operator, pip_invalid_requirement,
+    pip_interactive_auth, pip_invalid_operator, pip_invalid_option, pip_invalid_requirement,
     pip_invalid_wheel_filename, pip_requirement_option_ignored, pip_requirements_file_missing,
 };
 use crate::syntax::requirements::{
@@ -26,6 +26,7 @@ pub(crate) fn lint_logical(l: &Logical, cx: &mut FileCx<'_>, origin: ReqOrigin) 
     let Some(line) = ReqLine::parse(l) else {
         return;
     };
+    pip_invalid_option::check(l, cx);
     if !line.trailing_options {
         for opt in &line.options {
             lint_option(l, opt, cx, origin);

@@ -763,7 +763,7 @@ mod tests {
 
     #[test]
     fn requirements_file_options_apply_to_every_line() {
-        let text = "numpy==1.26.4\n--index-url https://a/simple\n-f ./wheels\ngit+https://h/r.git@v1\npkg==${V}\nbad ===\n";
+        let text = "numpy==1.26.4\n--index-url https://a/simple\n-f ./wheels\ngit+https://h/r.git@v1\npkg==${V}\nbad (>=1\n";
         let f = file(FileKind::Requirements, text);
         let asks = of_file(&f, None);
         let kinds: Vec<&str> = asks

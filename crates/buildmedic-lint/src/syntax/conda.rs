@@ -15,8 +15,13 @@ pub struct CondaDep<'a> {
     pub name: Option<String>,
     /// Strict parse result (after accepting conda's `name=version=build` export form).
     pub spec: Result<MatchSpec, String>,
-    /// Whether conda's lenient parser accepts the entry.
+    /// Whether rattler's lenient parser accepts the entry.
     pub lenient_ok: bool,
+    /// rattler's lenient parse, when the strict one failed and the lenient one did not.
+    pub lenient: Option<MatchSpec>,
+    /// Whether conda itself accepts the entry ([`crate::syntax::conda_spec`]): conda, not
+    /// rattler, decides what is an error.
+    pub conda: Result<(), String>,
 }
 
 impl CondaDep<'_> {
@@ -129,6 +134,8 @@ fn parse_dep<'a>(node: &'a Node, text: &'a str) -> CondaDep<'a> {
         name: parsed.name,
         spec: parsed.spec,
         lenient_ok: parsed.lenient_ok,
+        lenient: parsed.lenient,
+        conda: parsed.conda,
     }
 }
 
@@ -139,16 +146,25 @@ pub struct ParsedSpec {
     pub name: Option<String>,
     /// Strict parse result (after accepting conda's `name=version=build` export form).
     pub spec: Result<MatchSpec, String>,
-    /// Whether conda's lenient parser accepts the entry.
+    /// Whether rattler's lenient parser accepts the entry.
     pub lenient_ok: bool,
+    /// rattler's lenient parse, when the strict one failed and the lenient one did not.
+    pub lenient: Option<MatchSpec>,
+    /// Whether conda itself accepts the entry.
+    pub conda: Result<(), String>,
 }
 
 /// Parses one conda spec (`numpy=1.26`, `conda-forge::numpy >=1.26,<2`, `bzip2=1.0.8=h4bc722e_7`).
 pub fn parse_spec(text: &str) -> ParsedSpec {
     let trimmed = text.trim();
     let strict = MatchSpec::from_str(trimmed, ParseMatchSpecOptions::strict());
-    let lenient_ok =
-        strict.is_ok() || MatchSpec::from_str(trimmed, ParseMatchSpecOptions::lenient()).is_ok();
+    let lenient = if strict.is_ok() {
+        None
+    } else {
+        MatchSpec::from_str(trimmed, ParseMatchSpecOptions::lenient()).ok()
+    };
+    let lenient_ok = strict.is_ok() || lenient.is_some();
+    let conda = crate::syntax::conda_spec::check_match_spec(trimmed);
     let spec = match strict {
         Ok(m) => Ok(m),
         Err(e) => match export_form(trimmed) {
@@ -159,17 +175,19 @@ pub fn parse_spec(text: &str) -> ParsedSpec {
             None => Err(e.to_string()),
         },
     };
-    let name = match &spec {
-        Ok(m) => m
+    let name = match spec.as_ref().ok().or(lenient.as_ref()) {
+        Some(m) => m
             .name
             .as_exact()
             .map(|n| n.as_normalized().to_ascii_lowercase()),
-        Err(_) => fallback_name(trimmed),
+        None => fallback_name(trimmed),
     };
     ParsedSpec {
         name,
         spec,
         lenient_ok,
+        lenient,
+        conda,
     }
 }
 

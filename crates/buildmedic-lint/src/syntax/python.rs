@@ -16,10 +16,27 @@ pub enum PythonPin {
 }
 
 pub fn python_pin(dep: &CondaDep<'_>) -> PythonPin {
-    let spec = match &dep.spec {
-        Ok(s) => s,
-        Err(e) => return PythonPin::Invalid(e.clone()),
+    if let Err(e) = &dep.conda {
+        return PythonPin::Invalid(e.clone());
+    }
+    // conda accepts the entry: read it with rattler (lenient where strict refuses it). Its
+    // grammar is fine; it is only invalid when it names no version at all (`python=three`).
+    let spec = match (&dep.spec, &dep.lenient) {
+        (Ok(s), _) | (Err(_), Some(s)) => s,
+        (Err(_), None) => return PythonPin::LowerBoundOnly,
     };
+    let names_no_version = spec.version.as_ref().is_some_and(|v| {
+        let v = v.to_string();
+        !v.bytes().any(|b| b.is_ascii_digit()) && v.bytes().any(|b| b.is_ascii_alphabetic())
+    });
+    match pin_of(spec) {
+        PythonPin::Invalid(reason) if names_no_version => PythonPin::Invalid(reason),
+        PythonPin::Invalid(_) => PythonPin::LowerBoundOnly,
+        pin => pin,
+    }
+}
+
+fn pin_of(spec: &rattler_conda_types::MatchSpec) -> PythonPin {
     let Some(version) = &spec.version else {
         return if spec.build.is_some() || spec.url.is_some() {
             PythonPin::LowerBoundOnly

@@ -163,8 +163,11 @@ const TAKES_VALUE: &[&str] = &[
     "constraint",
     "editable",
     "index-url",
+    "pypi-url",
     "extra-index-url",
     "find-links",
+    "all-releases",
+    "only-final",
     "trusted-host",
     "only-binary",
     "no-binary",
@@ -187,6 +190,7 @@ fn long_name(short: &str) -> Option<&'static str> {
         "e" => "editable",
         "i" => "index-url",
         "f" => "find-links",
+        "C" => "config-settings",
         _ => return None,
     })
 }
@@ -233,6 +237,263 @@ pub fn parse_options<'t>(toks: &[Token<'t>], mut i: usize) -> Vec<ReqOption<'t>>
             range: t.range.start..end,
             value,
         });
+    }
+    out
+}
+
+/// The options pip reads in a requirements file (`SUPPORTED_OPTIONS` and
+/// `SUPPORTED_OPTIONS_REQ` of pip's `req_file.py`): long name, short name, takes a value.
+/// `--global-option` and `--install-option` were removed by pip 23.3 but are still read by
+/// the older pips of many base images, so they are accepted too.
+const PIP_OPTIONS: &[(&str, Option<char>, bool)] = &[
+    ("index-url", Some('i'), true),
+    ("pypi-url", None, true),
+    ("extra-index-url", None, true),
+    ("no-index", None, false),
+    ("constraint", Some('c'), true),
+    ("requirement", Some('r'), true),
+    ("editable", Some('e'), true),
+    ("find-links", Some('f'), true),
+    ("no-binary", None, true),
+    ("only-binary", None, true),
+    ("prefer-binary", None, false),
+    ("require-hashes", None, false),
+    ("no-require-hashes", None, false),
+    ("pre", None, false),
+    ("all-releases", None, true),
+    ("only-final", None, true),
+    ("trusted-host", None, true),
+    ("use-feature", None, true),
+    ("hash", None, true),
+    ("config-settings", Some('C'), true),
+    ("global-option", None, true),
+    ("install-option", None, true),
+];
+
+/// The hash algorithms pip's `--hash` accepts (`STRONG_HASHES`).
+pub const STRONG_HASHES: &[&str] = &["sha256", "sha384", "sha512"];
+
+/// An options problem pip stops at (`RequirementsFileParseError`), with its byte range in
+/// the logical line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OptionProblem {
+    pub message: String,
+    pub range: Range<usize>,
+}
+
+/// A word of `shlex.split` with the range it came from.
+struct Word {
+    text: String,
+    range: Range<usize>,
+}
+
+/// `shlex.split` (POSIX mode) of `s`; `Err` holds the range of an unclosed quote or a
+/// trailing backslash.
+fn shlex_split(s: &str) -> Result<Vec<Word>, (Range<usize>, &'static str)> {
+    let mut out = Vec::new();
+    let mut chars = s.char_indices().peekable();
+    let mut current: Option<(String, usize)> = None;
+    while let Some((i, c)) = chars.next() {
+        if c.is_whitespace() {
+            if let Some((text, start)) = current.take() {
+                out.push(Word {
+                    text,
+                    range: start..i,
+                });
+            }
+            continue;
+        }
+        let word = current.get_or_insert_with(|| (String::new(), i));
+        match c {
+            '\\' => match chars.next() {
+                Some((_, e)) => word.0.push(e),
+                None => return Err((i..s.len(), "no escaped character")),
+            },
+            '\'' => loop {
+                match chars.next() {
+                    Some((_, '\'')) => break,
+                    Some((_, q)) => word.0.push(q),
+                    None => return Err((i..s.len(), "no closing quotation")),
+                }
+            },
+            '"' => loop {
+                match chars.next() {
+                    Some((_, '"')) => break,
+                    Some((_, '\\')) => match chars.peek().copied() {
+                        Some((_, e)) if e == '"' || e == '\\' => {
+                            word.0.push(e);
+                            chars.next();
+                        }
+                        _ => word.0.push('\\'),
+                    },
+                    Some((_, q)) => word.0.push(q),
+                    None => return Err((i..s.len(), "no closing quotation")),
+                }
+            },
+            _ => word.0.push(c),
+        }
+    }
+    if let Some((text, start)) = current.take() {
+        out.push(Word {
+            text,
+            range: start..s.len(),
+        });
+    }
+    Ok(out)
+}
+
+/// The long option `name` stands for: exact, or optparse's unique abbreviation.
+fn match_long(name: &str) -> Result<&'static (&'static str, Option<char>, bool), String> {
+    if let Some(o) = PIP_OPTIONS.iter().find(|o| o.0 == name) {
+        return Ok(o);
+    }
+    let candidates: Vec<&'static (&'static str, Option<char>, bool)> = PIP_OPTIONS
+        .iter()
+        .filter(|o| !name.is_empty() && o.0.starts_with(name))
+        .collect();
+    match candidates.as_slice() {
+        [one] => Ok(*one),
+        [] => Err(format!("no such option: --{name}")),
+        many => Err(format!(
+            "ambiguous option: --{name} ({})",
+            many.iter()
+                .map(|o| format!("--{}", o.0))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+/// Checks the value of an option the way pip's option callbacks do.
+fn value_problem(long: &str, value: &str) -> Option<String> {
+    match long {
+        "hash" => match value.split_once(':') {
+            None => Some(format!(
+                "arguments to --hash must be a hash name followed by a value, like --hash=sha256:abcde... (got `{value}`)"
+            )),
+            Some((algo, _)) if !STRONG_HASHES.contains(&algo) => Some(format!(
+                "allowed hash algorithms for --hash are {} (got `{algo}`)",
+                STRONG_HASHES.join(", ")
+            )),
+            _ => None,
+        },
+        "config-settings" if !value.contains('=') => Some(format!(
+            "arguments to --config-settings must be of the form KEY=VAL (got `{value}`)"
+        )),
+        "no-binary" | "only-binary" if value.starts_with('-') => {
+            Some(format!("--{long} requires an argument"))
+        }
+        _ => None,
+    }
+}
+
+/// What pip's requirements-file parser (`break_args_options`, `shlex.split`, optparse and
+/// the option callbacks) rejects in the options of one logical line: unknown or ambiguous
+/// options, a missing or unexpected value, an unclosed quote, a `--hash` without an
+/// algorithm. Empty when pip reads the options.
+pub fn option_problems(text: &str) -> Vec<OptionProblem> {
+    // break_args_options: the options start at the first space-separated token that
+    // starts with '-'.
+    let mut at = 0;
+    let mut start = None;
+    for token in text.split(' ') {
+        if token.starts_with('-') {
+            start = Some(at);
+            break;
+        }
+        at += token.len() + 1;
+    }
+    let Some(start) = start else {
+        return Vec::new();
+    };
+    let options = &text[start..];
+    let words = match shlex_split(options) {
+        Ok(w) => w,
+        Err((range, why)) => {
+            return vec![OptionProblem {
+                message: format!("could not split the options: {why}"),
+                range: start + range.start..start + range.end,
+            }];
+        }
+    };
+    let mut out = Vec::new();
+    let mut problem = |message: String, range: &Range<usize>| {
+        out.push(OptionProblem {
+            message,
+            range: start + range.start..start + range.end,
+        });
+    };
+    let mut i = 0;
+    while i < words.len() {
+        let w = &words[i];
+        i += 1;
+        if w.text == "--" {
+            break;
+        }
+        if let Some(long) = w.text.strip_prefix("--") {
+            let (name, inline) = match long.split_once('=') {
+                Some((n, v)) => (n, Some(v.to_string())),
+                None => (long, None),
+            };
+            let opt = match match_long(name) {
+                Ok(o) => o,
+                Err(message) => {
+                    problem(message, &w.range);
+                    continue;
+                }
+            };
+            let value = match (opt.2, inline) {
+                (true, Some(v)) => v,
+                (true, None) => match words.get(i) {
+                    Some(v) => {
+                        i += 1;
+                        v.text.clone()
+                    }
+                    None => {
+                        problem(format!("--{} option requires 1 argument", opt.0), &w.range);
+                        continue;
+                    }
+                },
+                (false, Some(_)) => {
+                    problem(
+                        format!("--{} option does not take a value", opt.0),
+                        &w.range,
+                    );
+                    continue;
+                }
+                (false, None) => continue,
+            };
+            if let Some(message) = value_problem(opt.0, &value) {
+                problem(message, &w.range);
+            }
+        } else if w.text.len() > 1
+            && let Some(short) = w.text.strip_prefix('-')
+        {
+            let mut flags = short.char_indices();
+            while let Some((at, flag)) = flags.next() {
+                let Some(opt) = PIP_OPTIONS.iter().find(|o| o.1 == Some(flag)) else {
+                    problem(format!("no such option: -{flag}"), &w.range);
+                    break;
+                };
+                if !opt.2 {
+                    continue;
+                }
+                let rest = &short[at + flag.len_utf8()..];
+                let value = if !rest.is_empty() {
+                    rest.to_string()
+                } else if let Some(v) = words.get(i) {
+                    i += 1;
+                    v.text.clone()
+                } else {
+                    problem(format!("-{flag} option requires 1 argument"), &w.range);
+                    break;
+                };
+                if let Some(message) = value_problem(opt.0, &value) {
+                    problem(message, &w.range);
+                }
+                let _ = flags.by_ref().count();
+            }
+        }
     }
     out
 }
@@ -340,8 +601,51 @@ pub struct Pep508Failure {
     pub range: Range<usize>,
 }
 
-/// Parses a PEP 508 requirement with uv-pep508 (guarded: user input never panics us).
+/// Parses a PEP 508 requirement. Validity is decided the way pip decides it
+/// ([`crate::syntax::pep508`], a port of `packaging`'s grammar); the structure comes from
+/// uv-pep508, given the requirement re-spelled where uv-pep508 is stricter than packaging
+/// (`and(`, `===arbitrary`, `===` in markers). Names uv-pep508 rejects (`numpy_`: pip
+/// accepts it, then finds no such project) stay errors.
 pub fn parse_pep508(text: &str) -> Result<uv_pep508::Requirement, Pep508Failure> {
+    let uv = uv_parse(text);
+    let parsed = match crate::syntax::pep508::parse_requirement(text) {
+        Ok(p) => p,
+        // Both refuse it: uv-pep508's message is usually the more precise one.
+        Err(e) => {
+            return Err(match uv {
+                Err(uv_err) => uv_err,
+                Ok(_) => Pep508Failure {
+                    message: e.message,
+                    range: e.range,
+                },
+            });
+        }
+    };
+    let first = match uv {
+        Ok(r) => return Ok(r),
+        Err(e) => e,
+    };
+    let canonical = parsed.canonical();
+    if let Ok(r) = uv_parse(&canonical) {
+        return Ok(r);
+    }
+    let without_marker = crate::syntax::pep508::Parsed {
+        marker: None,
+        ..parsed.clone()
+    };
+    if let Ok(r) = uv_parse(&without_marker.canonical()) {
+        return Ok(r);
+    }
+    let bare = crate::syntax::pep508::Parsed {
+        name: parsed.name.clone(),
+        extras: parsed.extras.clone(),
+        ..Default::default()
+    };
+    uv_parse(&bare.canonical()).map_err(|_| first)
+}
+
+/// uv-pep508's parse (guarded: user input never panics us).
+fn uv_parse(text: &str) -> Result<uv_pep508::Requirement, Pep508Failure> {
     let owned = text.to_string();
     match std::panic::catch_unwind(move || owned.parse::<uv_pep508::Requirement>()) {
         Ok(Ok(r)) => Ok(r),

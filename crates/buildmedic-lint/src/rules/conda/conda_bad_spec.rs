@@ -4,10 +4,13 @@ use crate::syntax::conda::CondaEnv;
 
 crate::declare_check! {
     /// ## What it does
-    /// Parses every conda dependency as a conda MatchSpec in strict mode (rattler) and flags
-    /// those that do not parse: leading operators (`=2.7`), stray quotes, invalid versions
-    /// (`1.2.`), unknown operators (`=>`). Entries that conda's lenient parser would still
-    /// guess at are warnings. `python` entries are checked by `python-version-invalid`.
+    /// Reads every conda dependency the way conda does (a port of conda's MatchSpec and
+    /// VersionSpec checks) and flags those conda refuses: leading operators (`=2.7`), stray
+    /// quotes, invalid versions (`1.2.`, `3.5&1`, `4.2.2<6.0.0`), unbalanced parentheses
+    /// (`1.5)`), unknown bracket keys, and swapped operators (`numpy=>1.26`, which conda
+    /// reads as `>1.26*`, not `>=1.26`). Entries conda accepts but
+    /// rattler's strict parser (mamba, pixi) refuses are warnings. `python` entries are
+    /// checked by `python-version-invalid`.
     ///
     /// ## Why it matters
     /// conda stops the build with `InvalidMatchSpec` / `InvalidVersionSpecError` after the
@@ -31,23 +34,49 @@ pub(crate) fn check(env: &CondaEnv<'_>, cx: &mut FileCx<'_>) {
         if dep.name.as_deref() == Some("python") {
             continue;
         }
-        let Err(err) = &dep.spec else { continue };
         if dep.text.trim().is_empty() {
             cx.report(&CHECK, dep.node.span.clone(), "empty conda dependency")
                 .help("remove the empty item");
             continue;
         }
-        if dep.lenient_ok {
-            cx.report(&CHECK, dep.node.span.clone(), format!("ambiguous conda spec `{}`: {err}", dep.text))
+        match (&dep.conda, &dep.spec) {
+            (Err(why), _) => {
+                cx.report(
+                    &CHECK,
+                    dep.node.span.clone(),
+                    format!("invalid conda spec `{}`: {why}", dep.text),
+                )
+                .help("use a conda MatchSpec: `name`, `name=1.2`, `name>=1.2,<2`, `channel::name=1.2`");
+            }
+            (Ok(()), _) if crate::syntax::conda_spec::swapped_operator(dep.text).is_some() => {
+                let op = if dep.text.contains("=>") {
+                    ("=>", ">", ">=")
+                } else {
+                    ("=<", "<", "<=")
+                };
+                cx.report(
+                    &CHECK,
+                    dep.node.span.clone(),
+                    format!(
+                        "`{}` in `{}`: conda reads it as `{}` with a glob, not `{}`",
+                        op.0, dep.text, op.1, op.2
+                    ),
+                )
+                .help(format!("write `{}`", op.2));
+            }
+            (Ok(()), Err(err)) => {
+                cx.report(
+                    &CHECK,
+                    dep.node.span.clone(),
+                    format!(
+                        "conda accepts `{}`, but rattler's strict parser (mamba, pixi) does not: {err}",
+                        dep.text
+                    ),
+                )
                 .severity(Severity::Warning)
-                .help("conda may guess what is meant; write the spec unambiguously (e.g. `name=1.2` or `name ==1.2 build`)");
-        } else {
-            cx.report(
-                &CHECK,
-                dep.node.span.clone(),
-                format!("invalid conda spec `{}`: {err}", dep.text),
-            )
-            .help("use a conda MatchSpec: `name`, `name=1.2`, `name>=1.2,<2`, `channel::name=1.2`");
+                .help("write the spec unambiguously (e.g. `name=1.2` or `name ==1.2 build`) so every conda tool reads it the same");
+            }
+            (Ok(()), Ok(_)) => {}
         }
     }
 }

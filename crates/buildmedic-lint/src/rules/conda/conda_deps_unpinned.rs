@@ -72,7 +72,12 @@ pub(crate) fn check_requirement(
         }
         return;
     }
-    if parsed.version_or_url.is_some() {
+    // uv-pep508 cannot hold an arbitrary-equality specifier (`pkg===foobar`): ask the
+    // grammar whether the requirement has any.
+    if parsed.version_or_url.is_some()
+        || crate::syntax::pep508::parse_requirement(req.text)
+            .is_ok_and(|p| !p.specifiers.is_empty())
+    {
         return;
     }
     let name = parsed.name.to_string();

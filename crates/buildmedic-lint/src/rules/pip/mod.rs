@@ -2,6 +2,7 @@
 
 pub mod pip_interactive_auth;
 pub mod pip_invalid_operator;
+pub mod pip_invalid_option;
 pub mod pip_invalid_requirement;
 pub mod pip_invalid_wheel_filename;
 pub mod pip_not_pinned;

@@ -3,10 +3,12 @@ use crate::syntax::requirements::{Logical, Pep508Failure, ReqText};
 
 crate::declare_check! {
     /// ## What it does
-    /// Parses each pip requirement as PEP 508 (uv-pep508) and flags those pip would reject:
-    /// bad names (`numpy_`), versions that are not PEP 440 (`=={{version}}`), unbalanced
-    /// brackets, broken markers, `name @` without a URL. Operator mistakes are reported by
-    /// `pip-invalid-operator`.
+    /// Reads each pip requirement the way pip does (a port of `packaging`'s PEP 508 grammar,
+    /// checked against packaging's test suite) and flags those pip would reject: versions
+    /// that are not PEP 440 (`=={{version}}`), unbalanced brackets, broken markers, `name @`
+    /// without a URL. Names uv-pep508 refuses (`numpy_`, which pip reads and then finds no
+    /// project for) are flagged too. Operator mistakes are reported by `pip-invalid-operator`,
+    /// option mistakes by `pip-invalid-option`.
     ///
     /// ## Why it matters
     /// pip aborts the whole install with `Invalid requirement`, which fails the image build

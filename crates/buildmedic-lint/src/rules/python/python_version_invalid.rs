@@ -5,8 +5,10 @@ use crate::syntax::python::{PythonPin, python_pin};
 
 crate::declare_check! {
     /// ## What it does
-    /// Flags a `python` conda entry whose version cannot be parsed: `python=3.11.`,
-    /// `python=three`, `python==`, `python=>3.9`.
+    /// Flags a `python` conda entry whose version conda cannot parse (`python 3.11.`,
+    /// `python==`, `python 3.5&1`), that names no version (`python=three`), or that swaps an
+    /// operator (`python=>3.9`, which conda reads as `>3.9*`). Specs conda accepts
+    /// (`python 2.7.4`, `python=2.6*`, `python=*`, `python[version=3.9]`) are not flagged.
     ///
     /// ## Why it matters
     /// Azure ML fails to validate the Python version and rejects the environment; conda
@@ -26,8 +28,17 @@ crate::declare_check! {
 pub(crate) fn check(env: &CondaEnv<'_>, cx: &mut FileCx<'_>) {
     let source = cx.file.text.clone();
     for dep in env.named("python") {
-        let PythonPin::Invalid(reason) = python_pin(dep) else {
-            continue;
+        let reason = match python_pin(dep) {
+            PythonPin::Invalid(reason) => reason,
+            // conda reads `python=>3.11` as `>3.11*` (it strips the `=`): valid conda, but
+            // not the `>=` meant, and Azure ML's version check refuses it.
+            _ => match swapped_operator(dep.text) {
+                Some((_, op)) => {
+                    let (swapped, strict) = if op == ">=" { ("=>", ">") } else { ("=<", "<") };
+                    format!("conda reads `{swapped}` as `{strict}` with a glob, not `{op}`")
+                }
+                None => continue,
+            },
         };
         let fix = swapped_operator(dep.text).and_then(|(range, op)| {
             dep.node.content_offset(&source).map(|off| {
@@ -52,8 +63,5 @@ pub(crate) fn check(env: &CondaEnv<'_>, cx: &mut FileCx<'_>) {
 
 /// `=>` / `=<` → the operator meant.
 pub(crate) fn swapped_operator(text: &str) -> Option<(std::ops::Range<usize>, &'static str)> {
-    if let Some(i) = text.find("=>") {
-        return Some((i..i + 2, ">="));
-    }
-    text.find("=<").map(|i| (i..i + 2, "<="))
+    crate::syntax::conda_spec::swapped_operator(text)
 }
