@@ -86,6 +86,35 @@ The command '/bin/sh -c apt-get install -y libfoo' returned a non-zero code: 100
     assert_eq!((e.0, e.2), (10, Some(2)));
 }
 
+/// docker-compose 1.x wraps the legacy verdict (`ERROR: Service 'web' failed to build: …`);
+/// CI pages indent it. Either way it fails the running step and names its command.
+#[test]
+fn legacy_verdict_wrapped_by_compose_or_indented() {
+    for verdict in [
+        "ERROR: Service 'worker' failed to build: The command '/bin/sh -c pip install -r ./svc/requirements.txt' returned a non-zero code: 1",
+        "  The command '/bin/sh -c pip install -r ./svc/requirements.txt' returned a non-zero code: 1",
+    ] {
+        let log = format!(
+            "Building worker\nStep 1/2 : FROM python:3.11-slim\n ---> 1a2b3c4d5e6f\n\
+Step 2/2 : RUN pip install -r ./svc/requirements.txt\n ---> Running in 0123456789ab\n\
+ERROR: Could not find a version that satisfies the requirement nosuchpkg==0.0.1\n\
+{verdict}\n"
+        );
+        let (s, _) = read(log.as_bytes());
+        assert_eq!(s.verdict, BuildVerdict::Failed, "{verdict}");
+        let f = failing(&s);
+        assert_eq!(f.index, Some(2), "{verdict}");
+        assert_eq!(
+            f.command, "pip install -r ./svc/requirements.txt",
+            "{verdict}"
+        );
+        assert_eq!(f.exit_code, Some(1), "{verdict}");
+    }
+    // A service name alone is no verdict.
+    let (s, _) = read(b"ERROR: Service 'worker' failed to build: something else\n");
+    assert_ne!(s.verdict, BuildVerdict::Failed);
+}
+
 #[test]
 fn buildkit_plain_interleaved_steps() {
     let log = b"#0 building with \"default\" instance using docker driver\n\n\

@@ -54,12 +54,12 @@ impl Framer {
     }
 
     /// `The command '/bin/sh -c …' returned a non-zero code: N`.
+    /// Also as docker-compose 1.x wraps it (`ERROR: Service 'web' failed to build: The
+    /// command …`, compose/cli/main.py) and indented, as CI pages show it.
     pub(super) fn legacy_command_failed(&mut self, c: &[u8], flags: &mut LineFlags) -> Framed {
-        if !(c.starts_with(b"The command ")
-            && verdict::find(c, b"returned a non-zero code").is_some())
-        {
+        let Some(c) = command_verdict(c) else {
             return Framed::Continue;
-        }
+        };
         self.builder_legacy = true;
         self.failure(c, flags);
         if let Some(id) = self.current_legacy {
@@ -96,6 +96,21 @@ impl Framer {
             self.steps.set_status(id, StepStatus::Done);
         }
     }
+}
+
+/// The `The command '…' returned a non-zero code` verdict in `c`, without a compose
+/// `ERROR: Service '…' failed to build: ` wrapper or indentation.
+fn command_verdict(c: &[u8]) -> Option<&[u8]> {
+    let t = c.trim_ascii_start();
+    let t = match t.strip_prefix(b"ERROR: Service '") {
+        Some(rest) => {
+            let q = memchr::memchr(b'\'', rest)?;
+            rest[q + 1..].strip_prefix(b" failed to build: ")?
+        }
+        None => t,
+    };
+    (t.starts_with(b"The command ") && verdict::find(t, b"returned a non-zero code").is_some())
+        .then_some(t)
 }
 
 /// A docker image id as the legacy builder prints it (12 or 64 hex digits, maybe `sha256:`).
