@@ -23,6 +23,8 @@ pub mod grams;
 
 use std::borrow::Cow;
 
+use std::sync::OnceLock;
+
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use buildmedic_kb::{GramModel, KnowledgeBase, PrefilterEntry, SignatureDef};
 
@@ -123,8 +125,10 @@ pub struct Matcher {
     /// The window each long literal is found by (for `rules test --verbose`).
     windows: Vec<Option<usize>>,
     short: Option<ShortTriggers>,
-    /// Literals of benign lines that look like errors (from the entries' `benign`).
-    benign: Option<AhoCorasick>,
+    /// Literals of benign lines that look like errors (from the entries' `benign`), and
+    /// their automaton, built the first time a line looks like an error.
+    benign: Vec<Box<str>>,
+    benign_automaton: OnceLock<Option<AhoCorasick>>,
 }
 
 impl Matcher {
@@ -173,15 +177,7 @@ impl Matcher {
             }
         }
         let mut m = Self::build(kinds, signatures, &triggers)?;
-        if !benign.is_empty() {
-            // An automaton that is quick to build: it only runs on lines that look like errors.
-            m.benign = Some(
-                AhoCorasick::builder()
-                    .match_kind(MatchKind::LeftmostFirst)
-                    .kind(Some(AhoCorasickKind::ContiguousNFA))
-                    .build(&benign)?,
-            );
-        }
+        m.benign = benign.into_iter().map(Box::from).collect();
         Ok(m)
     }
 
@@ -264,7 +260,8 @@ impl Matcher {
             grams,
             windows,
             short,
-            benign: None,
+            benign: Vec::new(),
+            benign_automaton: OnceLock::new(),
         })
     }
 
@@ -272,10 +269,28 @@ impl Matcher {
     /// [`error_line::error_rank`].
     pub fn error_rank(&self, line: &[u8]) -> u8 {
         let rank = error_line::error_rank(line);
-        if rank > 0 && self.benign.as_ref().is_some_and(|b| b.is_match(line)) {
+        if rank > 0 && self.benign().is_some_and(|b| b.is_match(line)) {
             return 0;
         }
         rank
+    }
+
+    /// The benign automaton: quick to build, and only needed once a line looks like an
+    /// error, so a log without one never pays for it. Literals that cannot make an
+    /// automaton (none can: they are plain strings) would mark nothing benign.
+    fn benign(&self) -> Option<&AhoCorasick> {
+        if self.benign.is_empty() {
+            return None;
+        }
+        self.benign_automaton
+            .get_or_init(|| {
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::LeftmostFirst)
+                    .kind(Some(AhoCorasickKind::ContiguousNFA))
+                    .build(self.benign.iter().map(|b| b.as_bytes()))
+                    .ok()
+            })
+            .as_ref()
     }
 
     /// True when there are too many short triggers for the SIMD search, which then runs as
