@@ -167,7 +167,7 @@ impl Discovery {
             match yaml::parse(&text) {
                 Ok(node) => {
                     if kind.is_none() {
-                        kind = classify(&node, &pending.path, pending.explicit);
+                        kind = classify(&node);
                     }
                     root = Some(node);
                 }
