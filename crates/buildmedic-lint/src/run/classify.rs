@@ -18,18 +18,27 @@ pub(crate) fn is_yaml_or_json(path: &Path) -> bool {
 /// Kind decided by the file name alone (None: decide by content, or not a definition).
 pub(crate) fn kind_from_name(path: &Path, explicit: bool) -> Option<FileKind> {
     let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
-    // `Dockerfile.gpu` is a Dockerfile; `dockerfile.rs` (a parser's source) is not.
+    // `Dockerfile.gpu`, `Dockerfile-cuda`, `Dockerfile_dev` and `app.Dockerfile` are
+    // Dockerfiles (hadolint's and `docker build -f`'s conventions); `dockerfile.rs` or
+    // `dockerfile_test.py` (a parser's source) are not (a `Dockerfile.<ext>` named
+    // explicitly is).
     const NOT_DOCKERFILE: &[&str] = &[
         "rs", "py", "go", "js", "ts", "md", "json", "yml", "yaml", "toml", "sh", "txt", "snap",
         "orig", "rej", "swp", "lock", "html", "c", "h", "java", "rb", "bak",
     ];
     let ext_of_name = name.rsplit_once('.').map(|(_, e)| e);
+    let suffix = |seps: &[char]| {
+        ["dockerfile", "containerfile"].iter().any(|base| {
+            name.strip_prefix(base)
+                .is_some_and(|rest| rest.len() > 1 && rest.starts_with(seps))
+        })
+    };
     if name == "dockerfile"
         || name.ends_with(".dockerfile")
         || name == "containerfile"
-        || (name.starts_with("dockerfile.")
-            && !ext_of_name.is_some_and(|e| NOT_DOCKERFILE.contains(&e))
-            || explicit && name.starts_with("dockerfile."))
+        || name.ends_with(".containerfile")
+        || (suffix(&['.', '-', '_']) && !ext_of_name.is_some_and(|e| NOT_DOCKERFILE.contains(&e)))
+        || (explicit && suffix(&['.']))
     {
         return Some(FileKind::Dockerfile);
     }
@@ -199,6 +208,33 @@ mod tests {
             classify(&conda),
             Some(FileKind::Conda)
         );
+    }
+
+    #[test]
+    fn dockerfile_names() {
+        for name in [
+            "Dockerfile",
+            "Dockerfile.gpu",
+            "Dockerfile-cuda12",
+            "Dockerfile_dev",
+            "app.Dockerfile",
+            "Containerfile.base",
+            "Dockerfile-py3.11",
+        ] {
+            assert_eq!(
+                kind_from_name(Path::new(name), false),
+                Some(FileKind::Dockerfile),
+                "{name}"
+            );
+        }
+        for name in ["dockerfile.rs", "dockerfile_test.py", "Dockerfile-", "dockerfiles.md"] {
+            assert_eq!(kind_from_name(Path::new(name), false), None, "{name}");
+        }
+        assert_eq!(
+            kind_from_name(Path::new("Dockerfile.sh"), true),
+            Some(FileKind::Dockerfile)
+        );
+        assert_eq!(kind_from_name(Path::new("dockerfile_lint.yml"), true), None);
     }
 
     #[test]
