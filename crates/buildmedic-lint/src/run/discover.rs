@@ -343,9 +343,11 @@ pub(crate) enum Include {
     },
 }
 
-/// Resolves an include relative to the directory of `file`.
+/// Resolves an include relative to the directory of `file`. An absolute path names a file
+/// of the filesystem pip runs in (the image being built, e.g. one a Dockerfile `COPY`s to
+/// `/pip_constraints.txt`), not of this host: not followed, not checked.
 pub(crate) fn include(file: &SourceFile, target: &str) -> Include {
-    if is_url(target) || is_templated(target) {
+    if is_url(target) || is_templated(target) || target.starts_with('/') {
         return Include::Skipped;
     }
     let (path, display) = resolve(file, target);
