@@ -382,10 +382,21 @@ fn v1_saved_directory_reads_the_sibling_conda_file() {
         kinds,
         [(FileKind::AzureMlJson, None), (FileKind::Conda, Some(0))]
     );
-    assert!(defs.files[1].source.display.ends_with("conda_dependencies.yml"));
-    let report = lint_paths(&[dir.join("azureml_environment.json")], &LintConfig::default());
     assert!(
-        report.diagnostics.iter().all(|d| d.check != "conda-spec-missing"),
+        defs.files[1]
+            .source
+            .display
+            .ends_with("conda_dependencies.yml")
+    );
+    let report = lint_paths(
+        &[dir.join("azureml_environment.json")],
+        &LintConfig::default(),
+    );
+    assert!(
+        report
+            .diagnostics
+            .iter()
+            .all(|d| d.check != "conda-spec-missing"),
         "{:?}",
         report.diagnostics
     );

@@ -204,10 +204,7 @@ mod tests {
         .unwrap();
         assert_eq!(classify(&chart), None);
         let conda = yaml::parse("name: x\ndependencies:\n  - numpy\n").unwrap();
-        assert_eq!(
-            classify(&conda),
-            Some(FileKind::Conda)
-        );
+        assert_eq!(classify(&conda), Some(FileKind::Conda));
     }
 
     #[test]
@@ -227,7 +224,12 @@ mod tests {
                 "{name}"
             );
         }
-        for name in ["dockerfile.rs", "dockerfile_test.py", "Dockerfile-", "dockerfiles.md"] {
+        for name in [
+            "dockerfile.rs",
+            "dockerfile_test.py",
+            "Dockerfile-",
+            "dockerfiles.md",
+        ] {
             assert_eq!(kind_from_name(Path::new(name), false), None, "{name}");
         }
         assert_eq!(
@@ -265,10 +267,19 @@ mod tests {
         for (text, kind) in [
             ("name: x\nimage: python:3.11\n", FileKind::AzureMlYaml),
             ("build:\n  path: .\n", FileKind::AzureMlYaml),
-            ("name: x\nconda_file: env.yml\nextra: 1\n", FileKind::AzureMlYaml),
-            (r#"{"python": {"userManagedDependencies": true}}"#, FileKind::AzureMlJson),
+            (
+                "name: x\nconda_file: env.yml\nextra: 1\n",
+                FileKind::AzureMlYaml,
+            ),
+            (
+                r#"{"python": {"userManagedDependencies": true}}"#,
+                FileKind::AzureMlJson,
+            ),
             (r#"{"docker": {"baseImage": "x"}}"#, FileKind::AzureMlJson),
-            ("name: x\ndependencies:\n  - numpy\n  - pip:\n    - a\n", FileKind::Conda),
+            (
+                "name: x\ndependencies:\n  - numpy\n  - pip:\n    - a\n",
+                FileKind::Conda,
+            ),
             ("name: x\nchannels:\n  - conda-forge\n", FileKind::Conda),
         ] {
             let root = yaml::parse(text).unwrap();

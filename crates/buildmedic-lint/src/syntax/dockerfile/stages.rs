@@ -64,7 +64,9 @@ pub fn meta_args(df: &Dockerfile) -> HashMap<String, ArgValue> {
                             name.to_string(),
                             substitute(value, &args).map_or(ArgValue::Unknown, ArgValue::Value),
                         ),
-                        Some((name, value)) => (name.to_string(), ArgValue::Value(value.to_string())),
+                        Some((name, value)) => {
+                            (name.to_string(), ArgValue::Value(value.to_string()))
+                        }
                         None => (word, ArgValue::Unset),
                     };
                     args.insert(name, value);
@@ -259,7 +261,9 @@ mod tests {
         let args = meta_args(&df);
         assert_eq!(
             args.get("BASE"),
-            Some(&ArgValue::Value("quay.io/jupyter/base-notebook:2024-01-01".to_string()))
+            Some(&ArgValue::Value(
+                "quay.io/jupyter/base-notebook:2024-01-01".to_string()
+            ))
         );
         assert_eq!(args.get("OTHER"), Some(&ArgValue::Unknown));
         let s = stages(&df);
