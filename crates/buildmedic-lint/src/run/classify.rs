@@ -20,11 +20,12 @@ pub(crate) fn kind_from_name(path: &Path, explicit: bool) -> Option<FileKind> {
     let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
     // `Dockerfile.gpu`, `Dockerfile-cuda`, `Dockerfile_dev` and `app.Dockerfile` are
     // Dockerfiles (hadolint's and `docker build -f`'s conventions); `dockerfile.rs` or
-    // `dockerfile_test.py` (a parser's source) are not (a `Dockerfile.<ext>` named
-    // explicitly is).
+    // `dockerfile_test.py` (a parser's source) or `Dockerfile-linux.template` (docker-library's
+    // jq templates) are not, unless named explicitly (and not YAML or JSON).
     const NOT_DOCKERFILE: &[&str] = &[
         "rs", "py", "go", "js", "ts", "md", "json", "yml", "yaml", "toml", "sh", "txt", "snap",
-        "orig", "rej", "swp", "lock", "html", "c", "h", "java", "rb", "bak",
+        "orig", "rej", "swp", "lock", "html", "c", "h", "java", "rb", "bak", "template", "tpl",
+        "tmpl", "j2", "jinja", "jinja2", "mustache", "erb",
     ];
     let ext_of_name = name.rsplit_once('.').map(|(_, e)| e);
     let suffix = |seps: &[char]| {
@@ -39,6 +40,9 @@ pub(crate) fn kind_from_name(path: &Path, explicit: bool) -> Option<FileKind> {
         || name.ends_with(".containerfile")
         || (suffix(&['.', '-', '_']) && !ext_of_name.is_some_and(|e| NOT_DOCKERFILE.contains(&e)))
         || (explicit && suffix(&['.']))
+        || (explicit
+            && suffix(&['-', '_'])
+            && !ext_of_name.is_some_and(|e| ["yml", "yaml", "json"].contains(&e)))
     {
         return Some(FileKind::Dockerfile);
     }
@@ -158,12 +162,12 @@ fn is_conda(root: &Node) -> bool {
                 .iter()
                 .any(|i| i.as_str().is_some() || i.get("pip").is_some())
         }),
-        // No (or empty) dependencies: only a file with nothing but conda's keys.
+        // No (or empty) dependencies: a file with nothing but conda's keys, `dependencies`
+        // or a `channels` list among them (`{}` or `name: x` alone is no evidence).
         _ => {
             only_conda_keys
-                && root
-                    .get("channels")
-                    .is_none_or(|c| c.is_null() || c.as_seq().is_some())
+                && (root.get("dependencies").is_some()
+                    || root.get("channels").is_some_and(|c| c.as_seq().is_some()))
         }
     }
 }
@@ -237,6 +241,10 @@ mod tests {
             Some(FileKind::Dockerfile)
         );
         assert_eq!(kind_from_name(Path::new("dockerfile_lint.yml"), true), None);
+        assert_eq!(
+            kind_from_name(Path::new("Dockerfile-linux.template"), true),
+            Some(FileKind::Dockerfile)
+        );
     }
 
     #[test]
@@ -256,6 +264,9 @@ mod tests {
             "files: {}\nchannels:\n  - rapidsai\ndependencies:\n  build:\n    common: []\n",
             // GitLab CI
             "image: python:3.11\ntest:\n  script: pytest\n",
+            // settings, expected outputs
+            "{}",
+            "name: x\n",
         ] {
             let root = yaml::parse(text).unwrap();
             assert_eq!(classify(&root), None, "{text}");
