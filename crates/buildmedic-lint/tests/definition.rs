@@ -365,3 +365,40 @@ fn image_findings_sit_on_model_images() {
         "only {checked} image findings in the fixtures"
     );
 }
+
+/// The v1 SDK's `save_to_directory` layout: `azureml_environment.json` without inline conda
+/// dependencies reads the `conda_dependencies.yml` next to it, which is followed and linted.
+#[test]
+fn v1_saved_directory_reads_the_sibling_conda_file() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/conda-spec-missing/negative_v1_saved");
+    let defs = definition::discover(&[dir.join("azureml_environment.json")]).expect("readable");
+    let kinds: Vec<(FileKind, Option<usize>)> = defs
+        .files
+        .iter()
+        .map(|f| (f.source.kind, f.included_by))
+        .collect();
+    assert_eq!(
+        kinds,
+        [(FileKind::AzureMlJson, None), (FileKind::Conda, Some(0))]
+    );
+    assert!(
+        defs.files[1]
+            .source
+            .display
+            .ends_with("conda_dependencies.yml")
+    );
+    let report = lint_paths(
+        &[dir.join("azureml_environment.json")],
+        &LintConfig::default(),
+    );
+    assert!(
+        report
+            .diagnostics
+            .iter()
+            .all(|d| d.check != "conda-spec-missing"),
+        "{:?}",
+        report.diagnostics
+    );
+    assert_eq!(report.files.len(), 2);
+}

@@ -203,3 +203,30 @@ fn utf16_dockerfile_is_one_finding() {
     let checks: Vec<&str> = report.diagnostics.iter().map(|d| d.check).collect();
     assert_eq!(checks, ["utf8-decode"], "{:?}", report.diagnostics);
 }
+
+/// `Dockerfile-<suffix>`, `Dockerfile_<suffix>`, `<name>.Dockerfile` and
+/// `Containerfile.<suffix>` are Dockerfiles named on the command line too (not YAML, even
+/// when they mention conda); the directory fixture covers directory mode.
+#[test]
+fn dockerfile_name_variants_are_linted_as_dockerfiles() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/unknown-docker-instruction/positive_named");
+    for name in [
+        "Dockerfile-cuda",
+        "Dockerfile_dev",
+        "app.Dockerfile",
+        "Containerfile.base",
+    ] {
+        let report = lint(&dir.join(name));
+        assert!(report.errors.is_empty(), "{name}: {:?}", report.errors);
+        assert!(report.skipped.is_empty(), "{name}: skipped");
+        assert!(
+            report
+                .diagnostics
+                .iter()
+                .any(|d| d.check == "unknown-docker-instruction"),
+            "{name}: {:?}",
+            report.diagnostics
+        );
+    }
+}

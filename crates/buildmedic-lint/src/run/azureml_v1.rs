@@ -67,6 +67,8 @@ pub(crate) fn lint(root: &Node, cx: &mut FileCx<'_>) {
                 Some(deps) => super::conda::lint(deps, cx),
                 _ if has_build_context => {}
                 _ if python.get_non_null("condaDependenciesFile").is_some() => {}
+                // Linted in turn: discovery follows it.
+                _ if super::discover::v1_sibling_conda(cx.file, root).is_some() => {}
                 _ => {
                     let span = python
                         .entry("condaDependencies")

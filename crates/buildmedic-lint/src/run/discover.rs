@@ -167,7 +167,7 @@ impl Discovery {
             match yaml::parse(&text) {
                 Ok(node) => {
                     if kind.is_none() {
-                        kind = classify(&node, &pending.path, pending.explicit);
+                        kind = classify(&node);
                     }
                     root = Some(node);
                 }
@@ -293,6 +293,13 @@ fn references(l: &Loaded) -> Vec<Follow> {
                 .filter(|s| s.as_map().is_some())
             {
                 includes(file, &CondaEnv::read(spec).pip_lines(&file.text), &mut out);
+            } else if let Some(path) = v1_sibling_conda(file, root) {
+                out.push(Follow::File {
+                    display: display_path(&path),
+                    path,
+                    kind: FileKind::Conda,
+                    context_dir: None,
+                });
             }
         }
         (FileKind::Conda, Some(root)) => {
@@ -329,6 +336,24 @@ fn includes(file: &SourceFile, lines: &[Logical], out: &mut Vec<Follow>) {
     }
 }
 
+/// The v1 SDK's `Environment.save_to_directory` layout: `azureml_environment.json` without
+/// inline conda dependencies next to a `conda_dependencies.yml`, which
+/// `Environment.load_from_directory` reads into `python.condaDependencies`.
+pub(crate) fn v1_sibling_conda(file: &SourceFile, root: &Node) -> Option<PathBuf> {
+    const ENVIRONMENT_FILE: &str = "azureml_environment.json";
+    const CONDA_FILE: &str = "conda_dependencies.yml";
+    let python = azureml::v1_python(root)?;
+    if azureml::v1_user_managed(python) || azureml::v1_conda_dependencies(python).is_some() {
+        return None;
+    }
+    let named = file
+        .path
+        .file_name()
+        .is_some_and(|n| n.eq_ignore_ascii_case(ENVIRONMENT_FILE));
+    let path = file.dir().join(CONDA_FILE);
+    (named && path.is_file()).then_some(path)
+}
+
 /// What a `-r`/`-c` include refers to.
 pub(crate) enum Include {
     /// A URL or a template: not followed, not checked.
@@ -343,9 +368,11 @@ pub(crate) enum Include {
     },
 }
 
-/// Resolves an include relative to the directory of `file`.
+/// Resolves an include relative to the directory of `file`. An absolute path names a file
+/// of the filesystem pip runs in (the image being built, e.g. one a Dockerfile `COPY`s to
+/// `/pip_constraints.txt`), not of this host: not followed, not checked.
 pub(crate) fn include(file: &SourceFile, target: &str) -> Include {
-    if is_url(target) || is_templated(target) {
+    if is_url(target) || is_templated(target) || target.starts_with('/') {
         return Include::Skipped;
     }
     let (path, display) = resolve(file, target);

@@ -2,19 +2,19 @@ use std::path::{Path, PathBuf};
 
 use crate::framework::context::FileCx;
 use crate::syntax::dockerignore::{DockerIgnore, clean_path};
-use crate::syntax::image_ref::path_match::path_match;
 
 use crate::syntax::dockerfile::{CopySource, Dockerfile, Instruction, Keyword, copy_sources};
 
 crate::declare_check! {
     /// ## What it does
     /// Resolves every `COPY`/`ADD` source against the build context directory, the way
-    /// Docker does: wildcards (`*`, `?`, `[...]`), paths relative to the context root (not
-    /// to the Dockerfile), and the `.dockerignore` (or `<Dockerfile>.dockerignore`) patterns
-    /// with `**` and `!` exceptions. It flags sources that do not exist, that the ignore file
-    /// leaves out, that climb out of the context with `..`, and `#` "comments" at the end of a
-    /// `COPY` line (Dockerfile comments are whole lines only, so the words become sources).
-    /// `COPY --from=<stage>` and URLs in `ADD` are not checked.
+    /// Docker does: paths relative to the context root (not to the Dockerfile), and the
+    /// `.dockerignore` (or `<Dockerfile>.dockerignore`) patterns with `**` and `!`
+    /// exceptions. It flags sources that do not exist, that the ignore file leaves out, that
+    /// climb out of the context with `..`, and `#` "comments" at the end of a `COPY` line
+    /// (Dockerfile comments are whole lines only, so the words become sources).
+    /// `COPY --from=<stage>`, URLs in `ADD` and wildcard sources are not checked: BuildKit
+    /// copies with empty wildcards allowed, so a pattern that matches nothing is no error.
     ///
     /// ## Why it matters
     /// The build fails at that step: `COPY failed: file not found in build context or
@@ -34,54 +34,11 @@ crate::declare_check! {
     id: "copy-file-not-found", severity: Error, fixable: false, catalog: "B28"
 }
 
-/// Most directory entries a wildcard may visit; beyond that the source is not judged.
+/// Most directory entries the "did you mean" search may visit.
 const GLOB_BUDGET: usize = 20_000;
 
 fn has_wildcard(s: &str) -> bool {
     s.contains(['*', '?', '['])
-}
-
-/// Context-relative paths (with `/`) matching `pattern`, or `None` when the budget ran out.
-fn glob(context: &Path, pattern: &str) -> Option<Vec<String>> {
-    let mut current: Vec<String> = vec![String::new()];
-    let mut budget = GLOB_BUDGET;
-    for component in pattern.split('/') {
-        let mut next = Vec::new();
-        for base in &current {
-            let dir = if base.is_empty() {
-                context.to_path_buf()
-            } else {
-                context.join(base)
-            };
-            let join = |name: &str| {
-                if base.is_empty() {
-                    name.to_string()
-                } else {
-                    format!("{base}/{name}")
-                }
-            };
-            if has_wildcard(component) {
-                let Ok(entries) = std::fs::read_dir(&dir) else {
-                    continue;
-                };
-                for entry in entries.flatten() {
-                    budget = budget.checked_sub(1)?;
-                    let name = entry.file_name();
-                    let Some(name) = name.to_str() else { continue };
-                    if path_match(component, name).unwrap_or(false) {
-                        next.push(join(name));
-                    }
-                }
-            } else if dir.join(component).exists() {
-                next.push(join(component));
-            }
-        }
-        current = next;
-        if current.is_empty() {
-            break;
-        }
-    }
-    Some(current)
 }
 
 /// A file next to where `rel` should be whose name is one or two edits away (a typo).
@@ -204,36 +161,22 @@ fn check_source(
     if rel.is_empty() || rel == "." {
         return;
     }
-    let matches = if has_wildcard(&rel) {
-        match glob(context, &rel) {
-            Some(m) => m,
-            None => return,
-        }
-    } else if context.join(&rel).exists() {
-        vec![rel.clone()]
-    } else {
-        Vec::new()
-    };
-    if matches.is_empty() {
-        let message = if has_wildcard(&rel) {
-            format!(
-                "no file in the build context matches `{value}` (COPY failed: no source files were specified)"
-            )
-        } else {
-            format!("`{value}` is not in the build context")
-        };
-        let d = cx.report(&CHECK, src.span.clone(), message);
-        if let Some(found) = (!has_wildcard(&rel))
-            .then(|| case_insensitive_match(context, &rel))
-            .flatten()
-        {
+    // BuildKit copies with AllowWildcard and AllowEmptyWildcard: a wildcard that matches
+    // nothing (or only files the ignore file leaves out) copies nothing and is not an error.
+    if has_wildcard(&rel) {
+        return;
+    }
+    if !context.join(&rel).exists() {
+        let d = cx.report(
+            &CHECK,
+            src.span.clone(),
+            format!("`{value}` is not in the build context"),
+        );
+        if let Some(found) = case_insensitive_match(context, &rel) {
             d.help(format!(
                 "did you mean `{found}`? paths in the build context are case-sensitive"
             ));
-        } else if let Some(found) = (!has_wildcard(&rel))
-            .then(|| similar_name(context, &rel))
-            .flatten()
-        {
+        } else if let Some(found) = similar_name(context, &rel) {
             d.help(format!("did you mean `{found}`?"));
         } else if value.starts_with('/') {
             d.help("an absolute source path is read from the root of the build context, not from the host or the image");
@@ -250,13 +193,7 @@ fn check_source(
     let Some((ignore_path, ignore)) = ignore else {
         return;
     };
-    let excluded: Vec<_> = matches
-        .iter()
-        .filter_map(|m| ignore.excluded_by(m))
-        .collect();
-    if excluded.len() == matches.len()
-        && let Some(pattern) = excluded.first()
-    {
+    if let Some(pattern) = ignore.excluded_by(&rel) {
         let file_name = ignore_path.file_name().map_or_else(
             || ".dockerignore".to_string(),
             |n| n.to_string_lossy().into_owned(),

@@ -5,7 +5,9 @@ use crate::syntax::requirements::ReqOrigin;
 crate::declare_check! {
     /// ## What it does
     /// Flags `-r FILE` / `-c FILE` includes (in requirements files and in a conda `pip:`
-    /// list) whose file does not exist relative to the including file.
+    /// list) whose file does not exist relative to the including file. Absolute paths are
+    /// not checked: they name a file in the image being built (a Dockerfile may `COPY` it
+    /// there), not on this machine.
     ///
     /// ## Why it matters
     /// pip stops with `Could not open requirements file` and the build fails. conda runs pip

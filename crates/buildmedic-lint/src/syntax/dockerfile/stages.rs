@@ -38,8 +38,20 @@ pub struct Stage {
     pub base: Base,
 }
 
-/// `ARG` declarations before the first `FROM` with their defaults.
-pub fn meta_args(df: &Dockerfile) -> HashMap<String, Option<String>> {
+/// The value of a meta `ARG` as far as this linter can tell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ArgValue {
+    /// Declared without a default.
+    Unset,
+    /// The default, with earlier `ARG`s expanded in it.
+    Value(String),
+    /// The default uses a variable this linter cannot resolve: any value is possible.
+    Unknown,
+}
+
+/// `ARG` declarations before the first `FROM` with their defaults. As BuildKit does, each
+/// default is expanded with the `ARG`s declared before it (in order of declaration).
+pub fn meta_args(df: &Dockerfile) -> HashMap<String, ArgValue> {
     let mut args = HashMap::new();
     for ins in &df.instructions {
         match ins.kind {
@@ -47,12 +59,17 @@ pub fn meta_args(df: &Dockerfile) -> HashMap<String, Option<String>> {
             Some(Keyword::Arg) => {
                 for word in buildmedic_shell::raw_words(&ins.args) {
                     let word = buildmedic_shell::unquote(&ins.args[word]);
-                    match word.split_once('=') {
+                    let (name, value) = match word.split_once('=') {
+                        Some((name, value)) if value.contains('$') => (
+                            name.to_string(),
+                            substitute(value, &args).map_or(ArgValue::Unknown, ArgValue::Value),
+                        ),
                         Some((name, value)) => {
-                            args.insert(name.to_string(), Some(value.to_string()))
+                            (name.to_string(), ArgValue::Value(value.to_string()))
                         }
-                        None => args.insert(word, None),
+                        None => (word, ArgValue::Unset),
                     };
+                    args.insert(name, value);
                 }
             }
             _ => {}
@@ -62,8 +79,8 @@ pub fn meta_args(df: &Dockerfile) -> HashMap<String, Option<String>> {
 }
 
 /// Expand `$VAR`, `${VAR}`, `${VAR:-default}` and `${VAR-default}` with `args`.
-/// `None` when a variable has no value or the syntax is something else.
-pub fn substitute(text: &str, args: &HashMap<String, Option<String>>) -> Option<String> {
+/// `None` when a variable has no value, its value is unknown, or the syntax is something else.
+pub fn substitute(text: &str, args: &HashMap<String, ArgValue>) -> Option<String> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(dollar) = rest.find('$') {
@@ -93,8 +110,13 @@ pub fn substitute(text: &str, args: &HashMap<String, Option<String>>) -> Option<
             return None;
         }
         let value = match args.get(name) {
-            Some(Some(v)) if !v.is_empty() => v.clone(),
-            _ => default?.to_string(),
+            Some(ArgValue::Value(v)) if !v.is_empty() => v.clone(),
+            Some(ArgValue::Unknown) => return None,
+            // A default may itself name an `ARG` (`${A:-$B}`).
+            _ => match default? {
+                d if d.contains('$') => substitute(d, args)?,
+                d => d.to_string(),
+            },
         };
         out.push_str(&value);
         rest = &after[consumed..];
@@ -163,7 +185,7 @@ fn resolve_base(
     image: &str,
     span: Span,
     stages: &[Stage],
-    args: &HashMap<String, Option<String>>,
+    args: &HashMap<String, ArgValue>,
 ) -> Base {
     let (reference, substituted) = if image.contains('$') {
         match substitute(image, args) {
@@ -232,12 +254,35 @@ mod tests {
     }
 
     #[test]
+    fn arg_defaults_expand_earlier_args() {
+        let df = parse(
+            "ARG REGISTRY=quay.io\nARG BASE=$REGISTRY/jupyter/base-notebook:2024-01-01\nARG T\nARG OTHER=${T:-py}:${NOPE}\nFROM $BASE\nFROM ${OTHER}\n",
+        );
+        let args = meta_args(&df);
+        assert_eq!(
+            args.get("BASE"),
+            Some(&ArgValue::Value(
+                "quay.io/jupyter/base-notebook:2024-01-01".to_string()
+            ))
+        );
+        assert_eq!(args.get("OTHER"), Some(&ArgValue::Unknown));
+        let s = stages(&df);
+        assert!(
+            matches!(&s[0].base, Base::Image { reference, .. } if reference == "quay.io/jupyter/base-notebook:2024-01-01")
+        );
+        assert_eq!(s[1].base, Base::Unresolved);
+    }
+
+    #[test]
     fn substitute_forms() {
-        let args: HashMap<String, Option<String>> = [
-            ("A".to_string(), Some("x".to_string())),
-            ("E".to_string(), None),
+        let args: HashMap<String, ArgValue> = [
+            ("A".to_string(), ArgValue::Value("x".to_string())),
+            ("E".to_string(), ArgValue::Unset),
+            ("U".to_string(), ArgValue::Unknown),
         ]
         .into();
+        assert_eq!(substitute("${U:-d}", &args), None);
+        assert_eq!(substitute("${E:-$A}", &args).as_deref(), Some("x"));
         assert_eq!(substitute("$A-${A}", &args).as_deref(), Some("x-x"));
         assert_eq!(substitute("${E:-d}", &args).as_deref(), Some("d"));
         assert_eq!(substitute("${E}", &args), None);
