@@ -146,10 +146,10 @@ fn is_v1_environment(root: &Node) -> bool {
 /// GitHub labeler files a list of `changed-files` mappings.
 fn is_conda(root: &Node) -> bool {
     let map = root.as_map().unwrap_or_default();
-    const CONDA_KEYS: &[&str] = &["name", "channels", "dependencies", "prefix", "variables"];
     let only_conda_keys = map.iter().all(|(k, _)| {
-        k.as_str()
-            .is_some_and(|k| CONDA_KEYS.contains(&k.to_ascii_lowercase().as_str()))
+        k.as_str().is_some_and(|k| {
+            crate::syntax::conda::TOP_LEVEL_KEYS.contains(&k.to_ascii_lowercase().as_str())
+        })
     });
     // MLflow's `python_env.yaml` lists pip requirements under `dependencies`, next to
     // `python` and `build_dependencies` (keys a conda environment does not have).

@@ -1,11 +1,15 @@
 //! conda environment specifications: files, v1 inline `condaDependencies`, v2 inline
-//! `conda_file` mappings. Entries are parsed with rattler's MatchSpec (strict, accepting
+//! `conda_file` mappings. conda's grammar (`syntax::conda_spec`) decides validity; entries are
+//! parsed with rattler's MatchSpec for their structure (strict, accepting
 //! `conda env export`'s `name=version=build` form).
 
 use rattler_conda_types::{MatchSpec, ParseMatchSpecOptions};
 
 use crate::syntax::requirements::Logical;
 use crate::syntax::yaml::Node;
+
+/// The top-level keys of a conda environment file.
+pub const TOP_LEVEL_KEYS: &[&str] = &["name", "channels", "dependencies", "prefix", "variables"];
 
 /// One string entry of `dependencies`.
 pub struct CondaDep<'a> {

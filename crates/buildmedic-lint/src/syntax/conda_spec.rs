@@ -107,6 +107,17 @@ pub fn swapped_operator(spec: &str) -> Option<(std::ops::Range<usize>, &'static 
     head.find("=<").map(|i| (i..i + 2, "<="))
 }
 
+/// How conda reads the swapped operator that stands for `meant` (`>=` or `<=`, as
+/// [`swapped_operator`] gives it): `` conda reads `=>` as `>` with a glob, not `>=` ``.
+pub fn swapped_reading(meant: &str) -> String {
+    let (swapped, strict) = if meant == ">=" {
+        ("=>", ">")
+    } else {
+        ("=<", "<")
+    };
+    format!("conda reads `{swapped}` as `{strict}` with a glob, not `{meant}`")
+}
+
 /// The span of the regex `.*(\[.*\])`'s group: the last `open` with a `close` after it, to
 /// the last `close`.
 fn last_group(s: &str, open: char, close: char) -> Option<(usize, usize)> {

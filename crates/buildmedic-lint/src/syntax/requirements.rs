@@ -158,24 +158,9 @@ pub struct ReqOption<'t> {
     pub value: Option<Token<'t>>,
 }
 
-const TAKES_VALUE: &[&str] = &[
-    "requirement",
-    "constraint",
-    "editable",
-    "index-url",
-    "pypi-url",
-    "extra-index-url",
-    "find-links",
-    "all-releases",
-    "only-final",
-    "trusted-host",
-    "only-binary",
-    "no-binary",
-    "use-feature",
-    "hash",
-    "config-settings",
-    "global-option",
-    "install-option",
+/// Options of `pip install`'s command line (not of a requirements file) that take a value:
+/// the rest come from [`PIP_OPTIONS`].
+const COMMAND_LINE_VALUES: &[&str] = &[
     "platform",
     "python-version",
     "implementation",
@@ -183,16 +168,17 @@ const TAKES_VALUE: &[&str] = &[
     "progress-bar",
 ];
 
+fn takes_value(name: &str) -> bool {
+    PIP_OPTIONS.iter().any(|o| o.0 == name && o.2) || COMMAND_LINE_VALUES.contains(&name)
+}
+
+/// The long name of the one-letter option `short` (`r` → `requirement`).
 fn long_name(short: &str) -> Option<&'static str> {
-    Some(match short {
-        "r" => "requirement",
-        "c" => "constraint",
-        "e" => "editable",
-        "i" => "index-url",
-        "f" => "find-links",
-        "C" => "config-settings",
-        _ => return None,
-    })
+    let mut chars = short.chars();
+    let (Some(c), None) = (chars.next(), chars.next()) else {
+        return None;
+    };
+    PIP_OPTIONS.iter().find(|o| o.1 == Some(c)).map(|o| o.0)
 }
 
 /// Parses options starting at token `i`; returns the options.
@@ -223,7 +209,7 @@ pub fn parse_options<'t>(toks: &[Token<'t>], mut i: usize) -> Vec<ReqOption<'t>>
                 text: v,
                 range: start..start + v.len(),
             }),
-            None if TAKES_VALUE.contains(&name.as_str()) && i < toks.len() => {
+            None if takes_value(&name) && i < toks.len() => {
                 i += 1;
                 Some(toks[i - 1].clone())
             }

@@ -242,10 +242,12 @@ impl Framer {
         }
         let framed = match first {
             b'S' => self.legacy_s_line(c, flags),
-            b' ' if c.trim_ascii_start().starts_with(b"The command ") => {
-                self.legacy_command_failed(c, flags)
-            }
-            b' ' | b'=' | b'>' => self.indented_line(c, flags),
+            // The legacy verdict indented by a CI page, else an indented framing line.
+            b' ' => match self.legacy_command_failed(c, flags) {
+                Framed::Continue => self.indented_line(c, flags),
+                framed => framed,
+            },
+            b'=' | b'>' => self.indented_line(c, flags),
             b'-' if c.starts_with(b"------") => return self.dashes(c, flags),
             b'D' if c.starts_with(b"Dockerfile:") && c[11..].iter().all(u8::is_ascii_digit) => {
                 *flags |= LineFlags::FRAMING;
@@ -254,8 +256,12 @@ impl Framer {
             }
             b'T' => self.legacy_command_failed(c, flags),
             b'R' => self.r_line(c, flags),
-            b'E' if c.starts_with(b"ERROR: Service '") => self.legacy_command_failed(c, flags),
-            b'E' | b'e' | b'f' => self.solve_failed(c, flags),
+            // docker-compose's wrapping of the legacy verdict, else a BuildKit one.
+            b'E' => match self.legacy_command_failed(c, flags) {
+                Framed::Continue => self.solve_failed(c, flags),
+                framed => framed,
+            },
+            b'e' | b'f' => self.solve_failed(c, flags),
             b'#' => self.github_line(c, flags),
             b'P' => self.codebuild_phase(c, flags),
             b'F' => self.jenkins_finished(c, flags),

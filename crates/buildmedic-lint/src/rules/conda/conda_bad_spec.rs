@@ -1,6 +1,7 @@
 use crate::framework::context::FileCx;
 use crate::framework::diagnostic::Severity;
 use crate::syntax::conda::CondaEnv;
+use crate::syntax::conda_spec::{swapped_operator, swapped_reading};
 
 crate::declare_check! {
     /// ## What it does
@@ -39,8 +40,8 @@ pub(crate) fn check(env: &CondaEnv<'_>, cx: &mut FileCx<'_>) {
                 .help("remove the empty item");
             continue;
         }
-        match (&dep.conda, &dep.spec) {
-            (Err(why), _) => {
+        match (&dep.conda, &dep.spec, swapped_operator(dep.text)) {
+            (Err(why), _, _) => {
                 cx.report(
                     &CHECK,
                     dep.node.span.clone(),
@@ -48,23 +49,15 @@ pub(crate) fn check(env: &CondaEnv<'_>, cx: &mut FileCx<'_>) {
                 )
                 .help("use a conda MatchSpec: `name`, `name=1.2`, `name>=1.2,<2`, `channel::name=1.2`");
             }
-            (Ok(()), _) if crate::syntax::conda_spec::swapped_operator(dep.text).is_some() => {
-                let op = if dep.text.contains("=>") {
-                    ("=>", ">", ">=")
-                } else {
-                    ("=<", "<", "<=")
-                };
+            (Ok(()), _, Some((_, meant))) => {
                 cx.report(
                     &CHECK,
                     dep.node.span.clone(),
-                    format!(
-                        "`{}` in `{}`: conda reads it as `{}` with a glob, not `{}`",
-                        op.0, dep.text, op.1, op.2
-                    ),
+                    format!("`{}`: {}", dep.text, swapped_reading(meant)),
                 )
-                .help(format!("write `{}`", op.2));
+                .help(format!("write `{meant}`"));
             }
-            (Ok(()), Err(err)) => {
+            (Ok(()), Err(err), None) => {
                 cx.report(
                     &CHECK,
                     dep.node.span.clone(),
@@ -76,7 +69,7 @@ pub(crate) fn check(env: &CondaEnv<'_>, cx: &mut FileCx<'_>) {
                 .severity(Severity::Warning)
                 .help("write the spec unambiguously (e.g. `name=1.2` or `name ==1.2 build`) so every conda tool reads it the same");
             }
-            (Ok(()), Ok(_)) => {}
+            (Ok(()), Ok(_), None) => {}
         }
     }
 }

@@ -1,4 +1,5 @@
 use crate::framework::context::FileCx;
+use crate::syntax::conda::TOP_LEVEL_KEYS as KEYS;
 use crate::syntax::yaml::{Node, Yaml};
 
 crate::declare_check! {
@@ -23,8 +24,6 @@ crate::declare_check! {
     /// Use lowercase keys and write every dependency as a string (`numpy=1.26`).
     id: "conda-spec-invalid", severity: Error, fixable: false, catalog: "D26"
 }
-
-const KEYS: &[&str] = &["name", "channels", "dependencies", "prefix", "variables"];
 
 /// Returns false when the spec is too broken for the other checks to make sense of.
 pub(crate) fn check(root: &Node, cx: &mut FileCx<'_>) -> bool {

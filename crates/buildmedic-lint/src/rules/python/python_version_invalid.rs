@@ -1,6 +1,7 @@
 use crate::framework::context::FileCx;
 use crate::framework::diagnostic::Fix;
 use crate::syntax::conda::CondaEnv;
+use crate::syntax::conda_spec::{swapped_operator, swapped_reading};
 use crate::syntax::python::{PythonPin, python_pin};
 
 crate::declare_check! {
@@ -33,10 +34,7 @@ pub(crate) fn check(env: &CondaEnv<'_>, cx: &mut FileCx<'_>) {
             // conda reads `python=>3.11` as `>3.11*` (it strips the `=`): valid conda, but
             // not the `>=` meant, and Azure ML's version check refuses it.
             _ => match swapped_operator(dep.text) {
-                Some((_, op)) => {
-                    let (swapped, strict) = if op == ">=" { ("=>", ">") } else { ("=<", "<") };
-                    format!("conda reads `{swapped}` as `{strict}` with a glob, not `{op}`")
-                }
+                Some((_, op)) => swapped_reading(op),
                 None => continue,
             },
         };
@@ -59,9 +57,4 @@ pub(crate) fn check(env: &CondaEnv<'_>, cx: &mut FileCx<'_>) {
             d.fix(fix);
         }
     }
-}
-
-/// `=>` / `=<` → the operator meant.
-pub(crate) fn swapped_operator(text: &str) -> Option<(std::ops::Range<usize>, &'static str)> {
-    crate::syntax::conda_spec::swapped_operator(text)
 }
