@@ -194,6 +194,11 @@ pub struct Window {
     pub skip_blank: bool,
     /// The match only counts if the window captured at least one line.
     pub require: bool,
+    /// An entity of `capture` that must be listed in the anchor line: when the window
+    /// captured a value for it and that value is not one of the anchor line's items, the
+    /// match does not count (pip's "Ignored the following versions ..." line explains a
+    /// failed `X==V` only when it lists `V`).
+    pub listed: Option<String>,
 }
 
 /// What a fixture log must produce.

@@ -242,6 +242,8 @@ struct RawWindow {
     skip_blank: bool,
     #[serde(default)]
     require: bool,
+    #[serde(default)]
+    listed: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -530,6 +532,14 @@ fn parse_signature(
                     )));
                 }
             }
+            if let Some(listed) = &w.listed {
+                let in_capture = trusted.is_some() || capture.capture_names().any(|n| n == listed);
+                if !in_capture {
+                    return Err(serr(format!(
+                        "window.listed `{listed}` is not a capture group of window.capture"
+                    )));
+                }
+            }
             let stop = w
                 .stop
                 .as_deref()
@@ -537,6 +547,7 @@ fn parse_signature(
                 .transpose()?;
             Some(Window {
                 require: w.require,
+                listed: w.listed.clone(),
                 after: w.after,
                 before: w.before,
                 capture,
@@ -847,6 +858,16 @@ weight = 0.9
 
         let no_trigger = GOOD.replace(r"Blocked by proxy: (?P<host>\S+)", r"\d+");
         assert!(message(&no_trigger).contains("cannot derive a trigger literal"));
+
+        let bad_listed = GOOD.replace(
+            "weight = 0.9",
+            "weight = 0.9\nwindow = { after = 2, capture = '(?P<package>\\S+)', listed = \"version\" }",
+        );
+        assert!(
+            message(&bad_listed).contains("window.listed `version` is not a capture group"),
+            "{}",
+            message(&bad_listed)
+        );
 
         let heavy = GOOD.replace("0.9", "1.5");
         assert!(message(&heavy).contains("weight 1.5 is outside"));

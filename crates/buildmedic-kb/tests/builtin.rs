@@ -161,3 +161,23 @@ fn fix_steps_show_no_stand_in() {
         .collect();
     assert!(stale.is_empty(), "remove from {FIX_BASELINE}: {stale:?}");
 }
+
+#[test]
+fn every_listed_window_entity_is_a_group_of_its_capture() {
+    let kb = KnowledgeBase::builtin().expect("the built-in knowledge base loads");
+    let mut checked = 0;
+    for entry in kb.entries() {
+        for sig in &entry.signatures {
+            let Some(w) = &sig.window else { continue };
+            let Some(listed) = &w.listed else { continue };
+            assert!(
+                w.capture.capture_names().any(|n| n == listed),
+                "{}/{}: window.listed `{listed}` is not a group of window.capture",
+                entry.kind,
+                sig.id
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 0, "no built-in signature uses window.listed");
+}

@@ -438,6 +438,21 @@ fn add_registries(
     }
 }
 
+/// Whether `value` is one of the items of `line`: present with no letter, digit or `.` on
+/// either side (`2.0` is listed in `2.0 Requires-Python >=3.12; 2.1 ...`, not in `12.0`).
+/// A line cut at the match text's limit may have lost the item: then it counts as listed.
+fn lists(line: &str, value: &str) -> bool {
+    if value.is_empty() || line.len() + 8 >= crate::scan::MAX_TEXT {
+        return true;
+    }
+    let item = |b: u8| b.is_ascii_alphanumeric() || b == b'.';
+    let bytes = line.as_bytes();
+    line.match_indices(value).any(|(at, _)| {
+        let end = at + value.len();
+        (at == 0 || !item(bytes[at - 1])) && bytes.get(end).is_none_or(|b| !item(*b))
+    })
+}
+
 /// Why a match does not count, or `None` when it does.
 fn gate(
     matcher: &Matcher,
@@ -451,6 +466,12 @@ fn gate(
     let def = &sig.def;
     if def.window.as_ref().is_some_and(|w| w.require) && m.window_hits == 0 {
         return Some("its required window captured nothing");
+    }
+    if let Some(name) = def.window.as_ref().and_then(|w| w.listed.as_deref())
+        && let Some((_, value)) = m.captures.iter().find(|(n, _)| *n == name)
+        && !lists(&m.text, value)
+    {
+        return Some("its window's value is not one of the items its line lists");
     }
     if def.scope == Scope::FailingStep
         && failing.is_some()
@@ -575,5 +596,24 @@ fn failing_step_out(s: &Step) -> FailingStep {
         exit_code: s.exit_code,
         lines: [s.first_line, s.last_line],
         exit_meaning: s.exit_code.and_then(exit_meaning),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lists;
+
+    #[test]
+    fn a_value_is_listed_only_as_a_whole_item() {
+        let line = "ERROR: Ignored the following versions that require a different python version: 2.0 Requires-Python >=3.12; 2.1 Requires-Python >=3.12";
+        assert!(lists(line, "2.0"));
+        assert!(lists(line, "2.1"));
+        assert!(!lists(line, "1.7.1"));
+        assert!(!lists(line, "2"), "a prefix of an item is not the item");
+        assert!(!lists(line, "3.1"), "part of `>=3.12` is not an item");
+        assert!(!lists("12.0 Requires-Python >=3.9", "2.0"));
+        // a line cut at the evidence limit may have lost the item
+        let long = format!("{} 9.9 Requires-Python >=3.9", "x".repeat(1100));
+        assert!(lists(&long, "1.0"));
     }
 }

@@ -47,7 +47,7 @@ const PROMPTS: usize = 8;
 /// Lines a window keeps as evidence.
 const WINDOW_EVIDENCE: usize = 24;
 /// Evidence text is cut at this many bytes.
-const MAX_TEXT: usize = 1024;
+pub(crate) const MAX_TEXT: usize = 1024;
 /// A window that looks back (`before`) sees the earlier lines of its step among this many
 /// lines before the match.
 pub const LOOK_BACK: usize = 4 * buildmedic_kb::MAX_BEFORE as usize;
