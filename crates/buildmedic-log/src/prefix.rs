@@ -318,6 +318,8 @@ pub struct Logrus {
     pub quoted: bool,
     /// The fields after the message (` error="..."`), as written.
     pub rest: (usize, usize),
+    /// `level=fatal` or `level=panic`: logrus exits (or panics) after printing the line.
+    pub fatal: bool,
 }
 
 /// A logrus text-format line: `time="…" level=… msg="…"` (also without `time`, and with an
@@ -336,6 +338,7 @@ pub fn logrus(s: &[u8]) -> Option<Logrus> {
     if level_end == i {
         return None;
     }
+    let fatal = matches!(&s[i..level_end], b"fatal" | b"panic");
     i = skip_spaces(s, level_end);
     if !s[i..].starts_with(b"msg=") {
         return None;
@@ -365,6 +368,7 @@ pub fn logrus(s: &[u8]) -> Option<Logrus> {
         msg,
         quoted,
         rest: (rest_start, s.len().max(rest_start)),
+        fatal,
     })
 }
 
@@ -497,12 +501,15 @@ mod tests {
         assert!(l.quoted);
         assert!(s[l.msg.0..l.msg.1].starts_with(b"Error: initializing source"));
         assert_eq!(l.rest.0, l.rest.1);
+        assert!(l.fatal);
         let s = br#"level=error msg="Handler for POST /build returned error: \"x\"" error="exit status 1""#;
         let l = logrus(s).unwrap();
         let mut m = s[l.msg.0..l.msg.1].to_vec();
         let n = unquote_in_place(&mut m);
         assert_eq!(&m[..n], br#"Handler for POST /build returned error: "x""#);
         assert_eq!(&s[l.rest.0..l.rest.1], br#"error="exit status 1""#);
+        assert!(!l.fatal, "level=error does not end the tool");
+        assert!(logrus(br#"level=panic msg="x""#).is_some_and(|l| l.fatal));
         let s = b"time=\"x\" level=info msg=done";
         assert_eq!(logrus(s).map(|l| l.quoted), Some(false));
         assert_eq!(logrus(b"level=error message"), None);

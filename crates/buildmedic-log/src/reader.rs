@@ -70,6 +70,9 @@ impl LineFlags {
     /// A shell prompt or CI echo of a command (`$ docker build .`, `+ pip install x`); see
     /// [`crate::prompt::prompt_command`].
     pub const PROMPT: LineFlags = LineFlags(16);
+    /// The tool logged the line at its fatal level (logrus' `level=fatal`/`level=panic`,
+    /// whose prefix is stripped): it ended the tool, whatever the message says.
+    pub const FATAL: LineFlags = LineFlags(32);
 
     pub fn contains(self, other: LineFlags) -> bool {
         self.0 & other.0 == other.0

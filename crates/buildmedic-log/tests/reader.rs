@@ -352,6 +352,29 @@ level=info msg=done
 }
 
 #[test]
+fn fatal_log_levels_mark_their_line() {
+    let log = br#"time="2024-03-01T10:00:00Z" level=fatal msg="creds and username cannot be specified at the same time"
+time="2024-03-01T10:00:01Z" level=error msg="not fatal"
+level=panic msg="runtime error"
+FATA[0002] kaniko could not find the context
+ERRO[0003] not fatal either
+INFO[0004] level=fatal msg= is a message here, not a prefix
+"#;
+    let (_, c) = read(log);
+    let fatal: Vec<u64> = c
+        .lines
+        .iter()
+        .filter(|l| l.3.contains(LineFlags::FATAL))
+        .map(|l| l.0)
+        .collect();
+    assert_eq!(fatal, vec![1, 3, 4]);
+    assert_eq!(
+        text_of(&c, 1),
+        "creds and username cannot be specified at the same time"
+    );
+}
+
+#[test]
 fn kaniko_levels_are_stripped() {
     let log = b"INFO[0000] Retrieving image manifest python:3.11\n\
 ERRO[0003] error building image: error building stage: failed to execute command: waiting for process to exit: exit status 1\n";

@@ -115,6 +115,18 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
             r"(?P<keep>--(?:password|passwd|token|secret|api-key|access-token)(?:\s+|=))[^\s-][^\s]*",
             keep_prefix,
         ),
+        // podman, buildah and skopeo: --creds USER:PASS, --src-creds / --dest-creds (the user
+        // stays), --src-password / --dest-password, --registry-token / --src-registry-token
+        rule(
+            &["-creds"],
+            r"(?P<keep>--(?:src-|dest-|from-)?creds(?:\s+|=)['\x22]?[^\s:'\x22]*:)[^\s'\x22]+",
+            keep_prefix,
+        ),
+        rule(
+            &["-password", "-registry-token"],
+            r"(?P<keep>--(?:src|dest)-(?:password|registry-token)(?:\s+|=)|--registry-token(?:\s+|=))[^\s-][^\s]*",
+            keep_prefix,
+        ),
         // ENV-style assignments: HF_TOKEN=..., DB_PASSWORD: ..., AWS_SECRET_ACCESS_KEY=...
         rule(
             &[
@@ -272,6 +284,34 @@ mod tests {
             "docker login --password-stdin -u me",
             "docker login --password-stdin -u me",
         );
+    }
+
+    #[test]
+    fn container_tool_credentials_are_masked() {
+        for (input, want) in [
+            (
+                "skopeo copy --src-creds alice:s3cr3t docker://a dir:/x",
+                "skopeo copy --src-creds alice:*** docker://a dir:/x",
+            ),
+            (
+                "podman pull --creds=bob:hunter22 quay.io/x",
+                "podman pull --creds=bob:*** quay.io/x",
+            ),
+            (
+                "skopeo copy --dest-password hunter22 --dest-username u a b",
+                "skopeo copy --dest-password *** --dest-username u a b",
+            ),
+            (
+                "skopeo inspect --src-registry-token eyJhbGciOi docker://x",
+                "skopeo inspect --src-registry-token *** docker://x",
+            ),
+            (
+                "buildah from --creds bob docker://x",
+                "buildah from --creds bob docker://x",
+            ),
+        ] {
+            assert_eq!(redact(input), want, "{input}");
+        }
     }
 
     #[test]

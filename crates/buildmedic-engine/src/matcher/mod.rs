@@ -30,6 +30,10 @@ use buildmedic_kb::{GramModel, KnowledgeBase, PrefilterEntry, SignatureDef};
 
 pub use grams::Hit;
 
+/// The rank of a line its tool logged at the fatal level ([`buildmedic_log::LineFlags::FATAL`]):
+/// the highest [`error_line::error_rank`] gives.
+pub const FATAL_RANK: u8 = 5;
+
 /// Literals Teddy searches for at once.
 const TEDDY_LIMIT: usize = 64;
 

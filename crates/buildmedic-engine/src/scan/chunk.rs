@@ -123,6 +123,37 @@ pub(crate) fn scan(matcher: &Matcher, batch: &Batch<'_>) -> ChunkPart {
             }
         }
     }
+    // Lines their tool logged as fatal are candidate error lines whatever their words, so
+    // they are walked even without a literal hit (rare: merged in line order).
+    let mut fatal = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.is(LineFlags::FATAL))
+        .map(|(i, _)| i)
+        .peekable();
+    if fatal.peek().is_some() {
+        let mut merged = Vec::with_capacity(flagged.len() + 1);
+        let mut old = flagged.into_iter().peekable();
+        loop {
+            let take_fatal = match (fatal.peek(), old.peek()) {
+                (Some(&a), Some(b)) => a < b.0,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => break,
+            };
+            if take_fatal {
+                if let Some(a) = fatal.next() {
+                    merged.push((a, 0, 0, false));
+                }
+            } else if let Some(b) = old.next() {
+                if fatal.peek() == Some(&b.0) {
+                    fatal.next();
+                }
+                merged.push(b);
+            }
+        }
+        flagged = merged;
+    }
 
     let mut parts = Parts {
         steps: Vec::new(),
@@ -218,7 +249,12 @@ pub(crate) fn scan(matcher: &Matcher, batch: &Batch<'_>) -> ChunkPart {
                 seg.matches.push(m);
             }
             // The line is a candidate error line if it looks like one.
-            let rank = matcher.error_rank(text);
+            // A line the tool logged as fatal is a clear error whatever its words.
+            let rank = if rec.is(LineFlags::FATAL) {
+                crate::matcher::FATAL_RANK
+            } else {
+                matcher.error_rank(text)
+            };
             if rank > 0 {
                 seg.push_candidate(Candidate {
                     line: rec.number,

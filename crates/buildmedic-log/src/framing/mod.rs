@@ -194,11 +194,17 @@ impl Framer {
             }
             Some(b'A'..=b'Z') => {
                 if let Some(n) = prefix::strip_kaniko_level(&buf[s..*e]) {
+                    if matches!(&buf[s..s + 4], b"FATA" | b"PANI") {
+                        *flags |= LineFlags::FATAL;
+                    }
                     s += n;
                 }
             }
             Some(b't' | b'l') => {
                 if let Some(l) = prefix::logrus(&buf[s..*e]) {
+                    if l.fatal {
+                        *flags |= LineFlags::FATAL;
+                    }
                     let (a, b) = (s + l.msg.0, s + l.msg.1);
                     let n = if l.quoted {
                         prefix::unquote_in_place(&mut buf[a..b])
