@@ -48,4 +48,22 @@ fn coverage_json_lists_every_emitter() {
     for (id, _) in buildmedic_kb::BUILTIN_EMITTERS {
         assert!(ids.contains(id), "emitter {id} missing from coverage");
     }
+    // Every listed tool has an inventory: at least one signature, each with a source.
+    for e in v["emitters"].as_array().expect("emitters") {
+        let id = e["id"].as_str().unwrap_or("?");
+        let sigs: Vec<&serde_json::Value> = e["kinds"]
+            .as_array()
+            .expect("kinds")
+            .iter()
+            .flat_map(|k| k["signatures"].as_array().into_iter().flatten())
+            .collect();
+        assert!(!sigs.is_empty(), "emitter {id} has no signature");
+        for s in sigs {
+            assert!(
+                s["sources"].as_array().is_some_and(|a| !a.is_empty()),
+                "{id}: {} has no source",
+                s["signature"]
+            );
+        }
+    }
 }
