@@ -115,6 +115,41 @@ ERROR: Could not find a version that satisfies the requirement nosuchpkg==0.0.1\
     assert_ne!(s.verdict, BuildVerdict::Failed);
 }
 
+/// A pasted log may wrap the legacy step header and the verdict's quoted command over lines
+/// (a command holding newlines does too): the verdict ends on the line that says
+/// `returned a non-zero code`, fails the step with its code, and its command completes the
+/// header that the paste cut.
+#[test]
+fn legacy_verdict_spanning_lines() {
+    let log = b"Step 1/2 : FROM ubuntu:22.04\n ---> 1a2b3c4d5e6f\n\
+Step 2/2 : RUN mkdir -p /opt/x && \n\
+wget -q https://example.org/bmfx-installer.sh -O /opt/x/i.sh &&\n\
+   sh /opt/x/i.sh\n ---> Running in 0123456789ab\n\
+The command '/bin/sh -c mkdir -p /opt/x && \n\
+wget -q https://example.org/bmfx-installer.sh -O /opt/x/i.sh &&\n\
+     \n\
+   sh /opt/x/i.sh' returned a non-zero code: 4\n";
+    let (s, c) = read(log);
+    assert_eq!(s.verdict, BuildVerdict::Failed);
+    let f = failing(&s);
+    assert_eq!(f.index, Some(2));
+    assert_eq!(f.exit_code, Some(4));
+    assert_eq!(
+        f.command,
+        "mkdir -p /opt/x && wget -q https://example.org/bmfx-installer.sh -O /opt/x/i.sh && sh /opt/x/i.sh"
+    );
+    let last = c.lines.last().unwrap();
+    assert!(last.3.contains(LineFlags::VERDICT));
+    // A start that never ends is no verdict, and a step header ends the wait.
+    let log = b"Step 1/2 : FROM ubuntu:22.04\n ---> 1a2b3c4d5e6f\n\
+Step 2/2 : RUN true\n ---> Running in 0123456789ab\n\
+The command 'is quoted\nStep 3/3 : RUN false\n ---> Running in 1123456789ab\n\
+returned a non-zero code: 1 later\n\
+Successfully built 1a2b3c4d5e6f\n";
+    let (s, _) = read(log);
+    assert_ne!(s.verdict, BuildVerdict::Failed);
+}
+
 #[test]
 fn buildkit_plain_interleaved_steps() {
     let log = b"#0 building with \"default\" instance using docker driver\n\n\

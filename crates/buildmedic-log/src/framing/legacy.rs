@@ -4,7 +4,7 @@
 
 use super::{Framed, Framer, SummaryBlock, header, verdict};
 use crate::reader::LineFlags;
-use crate::steps::{StepOrigin, StepStatus};
+use crate::steps::{StepOrigin, StepStatus, step_text};
 
 impl Framer {
     /// Lines starting with `S`: step headers and the legacy builder's success lines.
@@ -58,16 +58,57 @@ impl Framer {
     /// command …`, compose/cli/main.py) and indented, as CI pages show it.
     pub(super) fn legacy_command_failed(&mut self, c: &[u8], flags: &mut LineFlags) -> Framed {
         let Some(c) = command_verdict(c) else {
+            if self.builder_legacy
+                && let Some(t) = verdict_start(c)
+            {
+                self.pending_verdict = Some((t.to_vec(), 0));
+            }
             return Framed::Continue;
         };
+        self.legacy_verdict(c, flags)
+    }
+
+    /// A line after the start of a verdict whose command spans lines: the verdict ends on the
+    /// line that says `returned a non-zero code`. Gives up at a step's framing or after
+    /// [`MAX_VERDICT_LINES`] lines (then the line is framed as usual).
+    pub(super) fn legacy_verdict_continued(&mut self, c: &[u8], flags: &mut LineFlags) -> Framed {
+        let Some((mut text, n)) = self.pending_verdict.take() else {
+            return Framed::Continue;
+        };
+        if c.starts_with(b"Step ") || c.starts_with(b" ---> ") || n >= MAX_VERDICT_LINES {
+            return Framed::Continue;
+        }
+        text.push(b' ');
+        text.extend_from_slice(c.trim_ascii());
+        if verdict::find(c, b"returned a non-zero code").is_some() {
+            return match command_verdict(&text) {
+                Some(_) => self.legacy_verdict(&text, flags),
+                None => Framed::Continue,
+            };
+        }
+        if text.len() <= MAX_VERDICT_BYTES {
+            self.pending_verdict = Some((text, n + 1));
+        }
+        Framed::Continue
+    }
+
+    /// The verdict `c` (one line, or the lines of one joined): the current step failed. The
+    /// verdict quotes the whole command; a step header that a paste cut (`RUN a && `) gets it.
+    fn legacy_verdict(&mut self, c: &[u8], flags: &mut LineFlags) -> Framed {
         self.builder_legacy = true;
         self.failure(c, flags);
         if let Some(id) = self.current_legacy {
             let line = self.line_no;
             self.steps.set_status(id, StepStatus::Failed);
+            let full = verdict::failed_command(c).map(|(a, b)| step_text(&c[a..b]));
             let st = self.steps.get_mut(id);
             st.exit_code = st.exit_code.or_else(|| verdict::exit_code(c));
             st.failed_at.get_or_insert(line);
+            if let Some(full) = full
+                && extends_command(&st.command, &full)
+            {
+                st.command = full;
+            }
         }
         Framed::Step(self.context_step())
     }
@@ -96,6 +137,27 @@ impl Framer {
             self.steps.set_status(id, StepStatus::Done);
         }
     }
+}
+
+/// Lines a verdict's quoted command may span.
+const MAX_VERDICT_LINES: u8 = 32;
+/// Bytes of a verdict that spans lines kept while waiting for its end.
+const MAX_VERDICT_BYTES: usize = 64 * 1024;
+
+/// The start of a legacy verdict whose quoted command does not end on this line:
+/// `The command '/bin/sh -c a && ` (trimmed), with no `returned a non-zero code`.
+fn verdict_start(c: &[u8]) -> Option<&[u8]> {
+    let t = c.trim_ascii();
+    let open = t.starts_with(b"The command '") || t.starts_with(b"The command [");
+    (open && verdict::find(t, b"returned a ").is_none()).then_some(t)
+}
+
+/// Whether `full` (a verdict's command) is `cut` (a step header's) carried on: `cut` is a
+/// strict prefix of it, whitespace runs aside.
+fn extends_command(cut: &str, full: &str) -> bool {
+    let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let (cut, full) = (norm(cut), norm(full));
+    !cut.is_empty() && full.len() > cut.len() && full.starts_with(&cut)
 }
 
 /// The `The command '…' returned a non-zero code` verdict in `c`, without a compose

@@ -70,6 +70,9 @@ pub(crate) struct Framer {
     pub line_no: u64,
     /// Step of the last line framed (a continued segment stays in it).
     last_step: Option<StepId>,
+    /// A legacy `The command '…` verdict whose quoted command goes on over the next lines
+    /// (a command holding newlines, a paste that wrapped it): its text so far, and lines.
+    pending_verdict: Option<(Vec<u8>, u8)>,
 }
 
 impl Framer {
@@ -245,6 +248,11 @@ impl Framer {
         if self.code_frame == CodeFrame::Inside && !c.starts_with(b"--------") {
             *flags |= LineFlags::FRAMING;
             return self.last_error_step;
+        }
+        if self.pending_verdict.is_some()
+            && let Framed::Step(step) = self.legacy_verdict_continued(c, flags)
+        {
+            return step;
         }
         let framed = match first {
             b'S' => self.legacy_s_line(c, flags),
