@@ -10,11 +10,14 @@ use buildmedic_redact::redact;
 use crate::scan::Scan;
 
 /// What the framing knows, as entities: the command typed at the last prompt before the
-/// evidence, the failing step's command (for `RUN` steps), and the base images.
+/// evidence, the failing step's command (for `RUN` steps) or, when no step frames the
+/// failure, the command the builder's verdict names (`process "/bin/sh -c X" did not
+/// complete`, an excerpt without its steps), and the base images.
 pub(crate) fn context_entities(
     step: Option<&Step>,
     first: Option<(Option<StepId>, u64)>,
     scanner: &Scan,
+    summary: &LogSummary,
     images: &[String],
     max: usize,
 ) -> BTreeMap<String, Vec<String>> {
@@ -50,11 +53,15 @@ pub(crate) fn context_entities(
         for (name, value) in install_context(&s.command) {
             push(name, &value);
         }
-    } else if let Some(cmd) = prompt_before(None) {
-        // No build step frames the failure: what was typed at the prompt is the command.
-        push("command", &cmd);
-        for (name, value) in install_context(&cmd) {
-            push(name, &value);
+    } else {
+        // No build step frames the failure: what was typed at the prompt is the command, and
+        // so is what the builder's failure verdict quotes.
+        let verdict = summary.failures.iter().find_map(|f| f.command.clone());
+        for cmd in [prompt_before(None), verdict].into_iter().flatten() {
+            push("command", &cmd);
+            for (name, value) in install_context(&cmd) {
+                push(name, &value);
+            }
         }
     }
     for image in images {

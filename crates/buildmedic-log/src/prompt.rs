@@ -7,6 +7,18 @@ use crate::prefix::skip_spaces;
 /// `(base) $ cmd`, `PS C:\dir> cmd`, `C:\dir>cmd`, `[command]cmd` (GitHub Actions),
 /// `Running command cmd` (CodeBuild). `None` for other lines.
 pub fn prompt_command(s: &[u8]) -> Option<usize> {
+    // An indented `+ cmd` / `$ cmd`: an excerpt its paste indented. Column-aligned tables
+    // that look alike (mamba's `  + numpy   1.26.4  py311h  conda-forge`) have runs of spaces
+    // after the marker; a command that needs them is rare.
+    let indent = s.iter().take_while(|b| matches!(b, b' ' | b'\t')).count();
+    if indent > 0 {
+        let rest = &s[indent..];
+        let marked = matches!(rest.first(), Some(b'$' | b'+')) && rest.get(1) == Some(&b' ');
+        if !marked || memchr::memmem::find(&rest[2..], b"  ").is_some() {
+            return None;
+        }
+        return prompt_command(rest).map(|at| at + indent);
+    }
     let mut at = 0;
     // A conda environment marker before the prompt: `(base) $ conda install ...`.
     if s.first() == Some(&b'(') {
@@ -73,6 +85,16 @@ mod tests {
             Some("pip install -r requirements.txt".into())
         );
         assert_eq!(cmd("# pip install numpy"), Some("pip install numpy".into()));
+        assert_eq!(
+            cmd("   + uv pip install '/wheels/x*.whl'"),
+            Some("uv pip install '/wheels/x*.whl'".into())
+        );
+        assert_eq!(
+            cmd("  + numpy      1.26.4  py311h64a7726_0  conda-forge"),
+            None
+        );
+        assert_eq!(cmd("  # pip install numpy"), None);
+        assert_eq!(cmd("    - numpy"), None);
         assert_eq!(
             cmd("(base) PS C:\\work> conda install -c menpo dlib"),
             Some("conda install -c menpo dlib".into())

@@ -150,6 +150,25 @@ Successfully built 1a2b3c4d5e6f\n";
     assert_ne!(s.verdict, BuildVerdict::Failed);
 }
 
+/// A BuildKit step's `#8 ERROR: process "…" did not complete successfully` copied without
+/// its `#8 ` is still the build's failure verdict, with the command it names.
+#[test]
+fn buildkit_process_verdict_without_step_id() {
+    let log = b"ERROR: Cannot uninstall 'blinker'.\n\
+ERROR: process \"/bin/sh -c pip3 install -r r.txt\" did not complete successfully: exit code: 1\n";
+    let (s, _) = read(log);
+    assert_eq!(s.verdict, BuildVerdict::Failed);
+    assert_eq!(s.failures.len(), 1);
+    assert_eq!(
+        s.failures[0].command.as_deref(),
+        Some("pip3 install -r r.txt")
+    );
+    assert_eq!(s.failures[0].exit_code, Some(1));
+    // BuildKit's `failed to process "x"` names a Dockerfile word, not a command.
+    let (s, _) = read(b"ERROR: process \"x\" was fine\n");
+    assert!(s.failures.is_empty());
+}
+
 #[test]
 fn buildkit_plain_interleaved_steps() {
     let log = b"#0 building with \"default\" instance using docker driver\n\n\

@@ -345,8 +345,14 @@ pub(crate) fn conclude(
         let mut f = finding(policy, matcher, entry, k, is_primary);
         if is_primary {
             let first = k.matches.first().map(|s| (s.m.step, s.m.line));
-            let mut context =
-                context_entities(step, first, scanner, &images, policy.max_context_values);
+            let mut context = context_entities(
+                step,
+                first,
+                scanner,
+                summary,
+                &images,
+                policy.max_context_values,
+            );
             add_registries(&mut context, &f, policy.max_context_values);
             f.steps = entry.render_fix(&with_context(&f.entities, &context, false));
             f.entities = with_context(&f.entities, &context, true);
@@ -377,8 +383,14 @@ pub(crate) fn conclude(
             failing.or(step_id),
         );
         let first = f.lines.first().map(|l| (step_id, *l));
-        let mut context =
-            context_entities(step, first, scanner, &images, policy.max_context_values);
+        let mut context = context_entities(
+            step,
+            first,
+            scanner,
+            summary,
+            &images,
+            policy.max_context_values,
+        );
         add_registries(&mut context, &f, policy.max_context_values);
         f.entities = with_context(&f.entities, &context, true);
         if let Some(u) = unknown {

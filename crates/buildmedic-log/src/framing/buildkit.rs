@@ -228,6 +228,10 @@ impl Framer {
             || lower_start(b"ERROR: executor failed running")
             || lower_start(b"executor failed running")
             || lower_start(b"failed to run step ID")
+            // A step's `#8 ERROR: process "…" did not complete successfully` copied without
+            // its `#8 ` (an excerpt of the failing lines).
+            || (lower_start(b"ERROR: process \"")
+                && verdict::find(c, b"\" did not complete successfully").is_some())
         {
             self.builder_buildkit |= !lower_start(b"failed to run step ID");
             self.failure(c, flags);

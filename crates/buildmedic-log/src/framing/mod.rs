@@ -286,7 +286,7 @@ impl Framer {
         if let Framed::Step(step) = framed {
             return step;
         }
-        if matches!(first, b'$' | b'+' | b'#' | b'%' | b'(' | b'[' | b'A'..=b'Z' | b'a'..=b'z' | 0xe2)
+        if matches!(first, b'$' | b'+' | b'#' | b'%' | b'(' | b'[' | b'A'..=b'Z' | b'a'..=b'z' | 0xe2 | b' ' | b'\t')
             && prompt::prompt_command(c).is_some()
         {
             *flags |= LineFlags::PROMPT;
