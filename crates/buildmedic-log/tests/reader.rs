@@ -169,6 +169,35 @@ ERROR: process \"/bin/sh -c pip3 install -r r.txt\" did not complete successfull
     assert!(s.failures.is_empty());
 }
 
+/// A CI page copied with its line numbers (`40 Collecting pip`): consecutive numbers are the
+/// viewer's, not the log's; a single numbered line is output.
+#[test]
+fn viewer_line_numbers() {
+    let log = b"Step 1/2 : FROM python:3.9\n\
+11  ---> 1a2b3c4d5e6f\n\
+12 Step 2/2 : RUN pip3 install \"bmfx~=3\"\n\
+13  ---> Running in 0123456789ab\n\
+14 ERROR: Invalid requirement: 'bmfx~=3'\n\
+15 The command '/bin/sh -c pip3 install \"bmfx~=3\"' returned a non-zero code: 1\n";
+    let (s, c) = read(log);
+    assert_eq!(s.verdict, BuildVerdict::Failed);
+    let f = failing(&s);
+    assert_eq!(f.index, Some(2));
+    assert_eq!(f.command, "pip3 install \"bmfx~=3\"");
+    assert!(
+        c.lines
+            .iter()
+            .any(|l| l.1 == "ERROR: Invalid requirement: 'bmfx~=3'")
+    );
+    let (_, c) = read(b"Reading package lists...\n0 upgraded, 0 newly installed\n2 not upgraded\n");
+    assert!(
+        c.lines
+            .iter()
+            .any(|l| l.1 == "0 upgraded, 0 newly installed")
+    );
+    assert!(c.lines.iter().any(|l| l.1 == "2 not upgraded"));
+}
+
 #[test]
 fn buildkit_plain_interleaved_steps() {
     let log = b"#0 building with \"default\" instance using docker driver\n\n\

@@ -73,6 +73,9 @@ pub(crate) struct Framer {
     /// A legacy `The command '…` verdict whose quoted command goes on over the next lines
     /// (a command holding newlines, a paste that wrapped it): its text so far, and lines.
     pending_verdict: Option<(Vec<u8>, u8)>,
+    /// The number a CI web viewer put before the previous line (`41 Collecting pip`, a page
+    /// copied with its line numbers).
+    viewer_line: Option<u64>,
 }
 
 impl Framer {
@@ -101,6 +104,7 @@ impl Framer {
         let mut elapsed = false;
         if !continued {
             s = strip_pasting(buf, s, &mut e);
+            s = self.strip_viewer_line_number(buf, s, e);
             s = self.strip_wrappers(buf, s, e);
             s = self.strip_tool_prefixes(buf, s, &mut e, &mut flags);
             if let Some((id, n)) = prefix::strip_buildkit_id(&buf[s..e]) {
@@ -138,6 +142,30 @@ impl Framer {
             end: e as u32,
             step,
             flags,
+        }
+    }
+
+    /// The line numbers of a CI page copied with them (GitLab's job log: `40 Collecting pip`,
+    /// `41   Downloading ...`): a number and one space, counted as such only when the line
+    /// before carried the number before it (a lone `3 packages upgraded` is output).
+    fn strip_viewer_line_number(&mut self, buf: &[u8], s: usize, e: usize) -> usize {
+        let l = &buf[s..e];
+        let digits = l.iter().take_while(|b| b.is_ascii_digit()).count();
+        let number = (1..=6)
+            .contains(&digits)
+            .then(|| std::str::from_utf8(&l[..digits]).ok()?.parse::<u64>().ok())
+            .flatten()
+            .filter(|_| matches!(l.get(digits), None | Some(b' ')));
+        let Some(n) = number else {
+            self.viewer_line = None;
+            return s;
+        };
+        let follows = self.viewer_line.is_some_and(|p| p + 1 == n);
+        self.viewer_line = Some(n);
+        if follows {
+            s + (digits + 1).min(l.len())
+        } else {
+            s
         }
     }
 
