@@ -73,11 +73,14 @@ pub(crate) fn context_entities(
 /// What a shell command asks package managers for, as entities, read by
 /// `buildmedic-shell` (quotes, `sh -c '...'`, flags and their values): the packages
 /// (`package`), requirement files (`file`), conda channels (`channel`) and the hosts of
-/// package indexes (`registry`). Values the shell would expand, paths and URLs are not
-/// packages.
+/// package indexes (`registry`), and the images a container CLI pushes or pulls (`image`).
+/// Values the shell would expand, paths and URLs are not packages.
 pub(crate) fn install_context(command: &str) -> Vec<(&'static str, String)> {
     const MAX_PACKAGES: usize = 8;
-    let mut out = Vec::new();
+    let mut out: Vec<(&'static str, String)> = image_operands(command)
+        .into_iter()
+        .map(|i| ("image", i))
+        .collect();
     let mut packages = 0;
     for install in buildmedic_shell::installs(command) {
         for t in &install.packages {
@@ -99,6 +102,50 @@ pub(crate) fn install_context(command: &str) -> Vec<(&'static str, String)> {
         for t in install.index_urls.iter().chain(&install.extra_index_urls) {
             if let Some(host) = url_host(&t.value) {
                 out.push(("registry", host.to_string()));
+            }
+        }
+    }
+    out
+}
+
+/// The images of `docker push IMAGE` / `docker pull IMAGE` (also podman, nerdctl, buildah
+/// and `docker image push`): the first operand after the subcommand and its options.
+fn image_operands(command: &str) -> Vec<String> {
+    // Options of push/pull that take a value.
+    const VALUED: [&str; 4] = ["--platform", "--authfile", "--creds", "--cert-dir"];
+    let mut out = Vec::new();
+    for c in buildmedic_shell::commands(command) {
+        let Some(inv) = buildmedic_shell::invocation(&c) else {
+            continue;
+        };
+        if !matches!(
+            inv.program.as_str(),
+            "docker" | "podman" | "nerdctl" | "buildah"
+        ) {
+            continue;
+        }
+        let words: Vec<&str> = c.words[inv.index + 1..]
+            .iter()
+            .map(|w| w.value.as_str())
+            .collect();
+        let mut i = 0;
+        if words.first() == Some(&"image") {
+            i = 1;
+        }
+        if !matches!(words.get(i), Some(&"push" | &"pull")) {
+            continue;
+        }
+        i += 1;
+        while let Some(w) = words.get(i) {
+            if VALUED.contains(w) {
+                i += 2;
+            } else if w.starts_with('-') {
+                i += 1;
+            } else {
+                if !w.contains('$') && !w.is_empty() {
+                    out.push((*w).to_string());
+                }
+                break;
             }
         }
     }
@@ -236,6 +283,32 @@ mod tests {
         );
         assert!(install_targets("make install").is_empty());
         assert!(install_targets("echo hi").is_empty());
+    }
+
+    #[test]
+    fn images_of_push_and_pull_commands() {
+        let images = |c: &str| {
+            install_context(c)
+                .into_iter()
+                .filter(|(k, _)| *k == "image")
+                .map(|(_, v)| v)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            images("sudo docker push bmfx/client:builder"),
+            ["bmfx/client:builder"]
+        );
+        assert_eq!(
+            images("docker pull --platform linux/amd64 -q ghcr.io/bmfx/base:1 && make"),
+            ["ghcr.io/bmfx/base:1"]
+        );
+        assert_eq!(
+            images("podman image push localhost/bmfx:2"),
+            ["localhost/bmfx:2"]
+        );
+        assert!(images("docker push $IMAGE").is_empty());
+        assert!(images("docker build -t bmfx/client .").is_empty());
+        assert!(images("echo docker push x").is_empty());
     }
 
     #[test]
