@@ -148,6 +148,14 @@ returned a non-zero code: 1 later\n\
 Successfully built 1a2b3c4d5e6f\n";
     let (s, _) = read(log);
     assert_ne!(s.verdict, BuildVerdict::Failed);
+    // A tool's sentence that starts like a verdict does not swallow the real one.
+    let log = b"Step 1/1 : RUN ./build.sh\n ---> Running in 0123456789ab\n\
+The command 'legacy-mode' is deprecated\n\
+The command '/bin/sh -c ./build.sh' returned a non-zero code: 2\n";
+    let (s, _) = read(log);
+    assert_eq!(s.failures.len(), 1);
+    assert_eq!(s.failures[0].command.as_deref(), Some("./build.sh"));
+    assert_eq!(failing(&s).exit_code, Some(2));
 }
 
 /// A BuildKit step's `#8 ERROR: process "…" did not complete successfully` copied without

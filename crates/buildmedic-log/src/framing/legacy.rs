@@ -75,7 +75,12 @@ impl Framer {
         let Some((mut text, n)) = self.pending_verdict.take() else {
             return Framed::Continue;
         };
-        if c.starts_with(b"Step ") || c.starts_with(b" ---> ") || n >= MAX_VERDICT_LINES {
+        // A step's framing, or a verdict of its own (the start was some tool's sentence).
+        if c.starts_with(b"Step ")
+            || c.starts_with(b" ---> ")
+            || command_verdict(c).is_some()
+            || n >= MAX_VERDICT_LINES
+        {
             return Framed::Continue;
         }
         text.push(b' ');
