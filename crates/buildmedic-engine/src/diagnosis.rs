@@ -135,7 +135,8 @@ pub struct DefinitionEdit {
     /// One sentence saying what the edit does and why.
     pub description: String,
     /// `verified` (preflight found what the edit asks for), `from-log` (the log lists it),
-    /// `not-verified` (`--offline`, or preflight could not tell) or `lint` (lint's own fix).
+    /// `build-context` (the file is in the build context), `lint` (lint's own fix, which
+    /// removes lint's finding) or `not-verified` (`--offline`, or preflight could not tell).
     pub verification: &'static str,
     /// What preflight said, when it was asked.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -13,9 +13,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use buildmedic_engine::{
-    DefinitionEdit, DefinitionLine, Diagnosis, Finding, FrameLine, LintNote, Severity,
-};
+use buildmedic_engine::{DefinitionEdit, DefinitionLine, Diagnosis, Finding, FrameLine, LintNote};
 use buildmedic_lint::definition::{self, DefinitionFile, Definitions, Location, PipParsed};
 use buildmedic_lint::{Facts, FileKind, LintConfig, LintReport};
 use buildmedic_preflight::report::{Check, Specific};
@@ -97,14 +95,11 @@ impl Env {
         })
     }
 
-    /// Fills `definition` and `edit` of each error finding of `d` that a definition line
-    /// explains; returns the edits, in finding order, for `--fix`.
+    /// Fills `definition` and `edit` of each finding of `d` (failures and latent problems)
+    /// that a definition line explains; returns the edits, in finding order, for `--fix`.
     pub fn link(&self, d: &mut Diagnosis) -> Vec<PendingEdit> {
         let mut pending = Vec::new();
         for f in d.findings.iter_mut() {
-            if f.severity != Severity::Error {
-                continue;
-            }
             let Some(target) = self.locate(f) else {
                 continue;
             };
@@ -164,16 +159,25 @@ impl Env {
             "conda-package-not-found" | "conda-unsatisfiable" => {
                 self.conda_package(f).or_else(|| self.pip_package(f, kind))
             }
-            "pip-no-matching-distribution" | "pip-resolution-impossible" | "wheel-build-failed" => {
-                self.pip_package(f, kind).or_else(|| self.conda_package(f))
-            }
+            "pip-no-matching-distribution"
+            | "pip-resolution-impossible"
+            | "pip-install-failed"
+            | "pip-cannot-uninstall"
+            | "wheel-build-failed"
+            | "mpi4py-build-failed"
+            | "horovod-build-failed" => self.pip_package(f, kind).or_else(|| self.conda_package(f)),
             "copy-file-not-found" => self.copy_source(f),
             "image-not-found" | "registry-auth" | "registry-unreachable" => self.image(f),
-            "incompatible-python" => self.python_line(f),
-            "missing-command" => self.lint_line(f).or_else(|| self.run_with_command(f)),
+            "incompatible-python" => self
+                .pip_package(f, kind)
+                .or_else(|| self.conda_package(f))
+                .or_else(|| self.python_line(f)),
+            "missing-command" | "apt-get-failed" | "make-no-targets" => {
+                self.lint_line(f, true).or_else(|| self.run_with(f))
+            }
             _ => None,
         };
-        found.or_else(|| self.lint_line(f))
+        found.or_else(|| self.lint_line(f, false))
     }
 
     /// A conda spec naming the finding's package.
@@ -314,39 +318,56 @@ impl Env {
         name: &str,
         f: &Finding,
     ) -> Option<Proposal> {
-        let listed = listed_versions(&f.evidence);
-        let from_log = newest_final(&listed);
-        let (version, mut verification, mut said) = match (&from_log, &self.preflight) {
-            (Some(v), _) => (v.clone(), "from-log", None),
-            (None, Some(pf)) => {
-                let check = pf.check_pip(&pip_target(req, name.to_string()));
-                let Specific::Pip(d) = &check.details.specific else {
-                    return None;
-                };
-                (newest_final(&d.versions)?, "verified", None)
-            }
-            (None, None) => return None,
-        };
-        let new_req = format!("{name}=={version}");
-        if let Some(pf) = &self.preflight {
-            let check = pf.check_pip(&pip_target(req, new_req.clone()));
-            verification = verdict(&check);
-            said = Some(check.message.clone());
-        }
-        let source = if from_log.is_some() {
+        let listed = finals_newest_first(&listed_versions(&f.evidence));
+        let from_log = !listed.is_empty();
+        let source = if from_log {
             "the newest release the index lists in the log"
         } else {
             "the newest release on the index"
         };
-        Some(Proposal {
-            edits: vec![(req.location.span.clone(), new_req.clone())],
-            description: format!(
-                "`{}` has no distribution; pin `{new_req}`, {source}",
-                req.text
-            ),
-            verification,
-            preflight: said.or_else(|| self.preflight_error.clone()),
-        })
+        let proposal = |version: &str, verification: &'static str, said: Option<String>| {
+            let new_req = format!("{name}=={version}");
+            Proposal {
+                edits: vec![(req.location.span.clone(), new_req.clone())],
+                description: format!(
+                    "`{}` has no distribution; pin `{new_req}`, {source}",
+                    req.text
+                ),
+                verification,
+                preflight: said,
+            }
+        };
+        let Some(pf) = &self.preflight else {
+            let v = listed.first()?;
+            return Some(proposal(v, "from-log", self.preflight_error.clone()));
+        };
+        let candidates = if from_log {
+            listed
+        } else {
+            let check = pf.check_pip(&pip_target(req, name.to_string()));
+            let Specific::Pip(d) = &check.details.specific else {
+                return None;
+            };
+            finals_newest_first(&d.versions)
+        };
+        // The newest candidate this Python and platform can install; a release the index
+        // has only for another Python is skipped.
+        for v in candidates.iter().take(MAX_CANDIDATES) {
+            let check = pf.check_pip(&pip_target(req, format!("{name}=={v}")));
+            if check.status.is_ok() {
+                return Some(proposal(v, "verified", Some(check.message.clone())));
+            }
+            if matches!(
+                check.status,
+                buildmedic_preflight::report::Status::Unreachable
+                    | buildmedic_preflight::report::Status::RateLimited
+            ) {
+                // The index cannot tell: propose what the log lists, unverified.
+                let v = candidates.first()?;
+                return from_log.then(|| proposal(v, "not-verified", Some(check.message.clone())));
+            }
+        }
+        None
     }
 
     /// The `COPY`/`ADD` source naming the finding's file.
@@ -378,7 +399,7 @@ impl Env {
                             description: format!(
                                 "`{src}` is not in the build context; `{found}` is"
                             ),
-                            verification: "verified",
+                            verification: "build-context",
                             preflight: None,
                         });
                     return Some(Target {
@@ -490,22 +511,26 @@ impl Env {
         None
     }
 
-    /// A `RUN` instruction running the finding's command.
-    fn run_with_command(&self, f: &Finding) -> Option<Target> {
-        let commands = f.entities.get("command").cloned().unwrap_or_default();
+    /// A `RUN` instruction that names the finding's command or package (`apt-get install
+    /// -y libwidget-dev` for a package apt cannot locate).
+    fn run_with(&self, f: &Finding) -> Option<Target> {
+        let wanted: Vec<&str> = ["command", "package"]
+            .iter()
+            .filter_map(|e| f.entities.get(*e))
+            .flatten()
+            .map(|c| c.trim())
+            .filter(|c| !c.is_empty())
+            .collect();
         for (i, file) in self.defs.files.iter().enumerate() {
             for ins in &file.asks.instructions {
                 if !ins.keyword.eq_ignore_ascii_case("run") {
                     continue;
                 }
-                if commands
-                    .iter()
-                    .any(|c| !c.trim().is_empty() && ins.args.contains(c.trim()))
-                {
+                if wanted.iter().any(|w| names_word(&ins.args, w)) {
                     return Some(Target {
                         file: i,
                         location: ins.location.clone(),
-                        what: format!("RUN {}", ins.args),
+                        what: format!("RUN {}", ins.args.trim()),
                         proposal: None,
                     });
                 }
@@ -515,9 +540,9 @@ impl Env {
     }
 
     /// A lint finding of the same id as the failure kind (lint's checks named after the
-    /// failure they prevent), preferring one whose line holds an entity; its fix, if any,
-    /// is the edit.
-    fn lint_line(&self, f: &Finding) -> Option<Target> {
+    /// failure they prevent), preferring one whose line holds an entity (only such a one
+    /// with `naming_an_entity`); its fix, if any, is the edit.
+    fn lint_line(&self, f: &Finding, naming_an_entity: bool) -> Option<Target> {
         let same: Vec<&buildmedic_lint::Diagnostic> = self
             .report
             .diagnostics
@@ -529,13 +554,16 @@ impl Env {
             .iter()
             .find(|d| {
                 self.report.source(&d.file).is_some_and(|s| {
-                    let text = s.text.get(d.span.clone()).unwrap_or_default();
+                    let text = s
+                        .text
+                        .get(line_bounds(&s.text, d.span.clone()))
+                        .unwrap_or_default();
                     values
                         .iter()
                         .any(|v| !v.is_empty() && text.contains(v.as_str()))
                 })
             })
-            .or_else(|| same.first())?;
+            .or_else(|| if naming_an_entity { None } else { same.first() })?;
         let i = self
             .defs
             .files
@@ -553,19 +581,16 @@ impl Env {
             verification: "lint",
             preflight: None,
         });
-        let what = file
-            .source
-            .text
-            .get(best.span.clone())
+        let text = &file.source.text;
+        let first = best.span.start..best.span.start;
+        let line = text
+            .get(line_bounds(text, first))
             .unwrap_or_default()
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .to_string();
+            .trim();
         Some(Target {
             file: i,
             location,
-            what: format!("`{what}` ({})", best.message),
+            what: format!("`{line}`"),
             proposal,
         })
     }
@@ -747,17 +772,46 @@ fn listed_versions(evidence: &[String]) -> Vec<String> {
     Vec::new()
 }
 
-/// The highest final release (no `a`/`b`/`rc`/`dev`) by numeric comparison.
-fn newest_final(versions: &[String]) -> Option<String> {
-    versions
+/// How many versions are tried with preflight before giving up on an edit.
+const MAX_CANDIDATES: usize = 6;
+
+/// The final releases (no `a`/`b`/`rc`/`dev`), newest first by numeric comparison.
+fn finals_newest_first(versions: &[String]) -> Vec<String> {
+    let key = |v: &String| -> Vec<u64> {
+        v.split('.')
+            .map(|p| p.parse::<u64>().unwrap_or(0))
+            .collect()
+    };
+    let mut finals: Vec<String> = versions
         .iter()
-        .filter(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'))
-        .max_by_key(|v| {
-            v.split('.')
-                .map(|p| p.parse::<u64>().unwrap_or(0))
-                .collect::<Vec<_>>()
-        })
+        .filter(|v| !v.is_empty() && v.chars().all(|c| c.is_ascii_digit() || c == '.'))
         .cloned()
+        .collect();
+    finals.sort_by_key(|v| std::cmp::Reverse(key(v)));
+    finals.dedup();
+    finals
+}
+
+/// The byte range of the whole lines `span` touches.
+fn line_bounds(text: &str, span: std::ops::Range<usize>) -> std::ops::Range<usize> {
+    let start = text
+        .get(..span.start)
+        .and_then(|t| t.rfind('\n'))
+        .map_or(0, |i| i + 1);
+    let end = text
+        .get(span.end..)
+        .and_then(|t| t.find('\n'))
+        .map_or(text.len(), |i| span.end + i);
+    start..end
+}
+
+/// Whether `text` holds `word` (a command line or a name) not as part of a longer word.
+fn names_word(text: &str, word: &str) -> bool {
+    let boundary = |c: Option<char>| c.is_none_or(|c| !(c.is_alphanumeric() || "-_.".contains(c)));
+    text.match_indices(word).any(|(at, _)| {
+        boundary(text.get(..at).and_then(|t| t.chars().next_back()))
+            && boundary(text.get(at + word.len()..).and_then(|t| t.chars().next()))
+    })
 }
 
 fn trim_path(p: &str) -> &str {
@@ -868,7 +922,7 @@ mod tests {
         ];
         let v = listed_versions(&ev);
         assert_eq!(v.len(), 4);
-        assert_eq!(newest_final(&v).as_deref(), Some("1.10.0"));
+        assert_eq!(finals_newest_first(&v), ["1.10.0", "1.9.2", "0.1"]);
         assert!(listed_versions(&["(from versions: none)".to_string()]).is_empty());
     }
 

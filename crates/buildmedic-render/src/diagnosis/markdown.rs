@@ -205,7 +205,7 @@ fn latent(out: &mut String, d: &Diagnosis) {
         return;
     }
     let _ = writeln!(out, "**⚠️ Latent problems**\n");
-    for f in warnings {
+    for f in &warnings {
         let at = f
             .lines
             .first()
@@ -220,4 +220,7 @@ fn latent(out: &mut String, d: &Diagnosis) {
         }
     }
     out.push('\n');
+    for f in warnings.iter().filter(|f| f.definition.is_some()) {
+        definition(out, f);
+    }
 }

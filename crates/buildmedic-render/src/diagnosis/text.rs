@@ -202,6 +202,7 @@ fn definition(out: &mut String, p: &Paint, f: &Finding) {
             "verified" => "verified with preflight",
             "from-log" => "from the versions the log lists",
             "lint" => "lint's fix",
+            "build-context" => "checked in the build context",
             _ => "not verified",
         };
         let _ = writeln!(
@@ -267,4 +268,5 @@ fn latent(out: &mut String, p: &Paint, d: &Diagnosis, f: &Finding) {
     for s in &f.steps {
         let _ = writeln!(out, "{}: {s}", p.paint(HELP, "help"));
     }
+    definition(out, p, f);
 }
