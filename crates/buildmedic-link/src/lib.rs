@@ -107,11 +107,9 @@ impl Env {
                 continue;
             };
             f.definition = Some(self.definition_line(file, &target));
-            if let Some(p) = target.proposal {
-                if let Some((edit, pend)) = render_edit(file, p) {
-                    f.edit = Some(edit);
-                    pending.push(pend);
-                }
+            if let Some((edit, pend)) = target.proposal.and_then(|p| render_edit(file, p)) {
+                f.edit = Some(edit);
+                pending.push(pend);
             }
         }
         pending
@@ -661,12 +659,18 @@ fn render_edit(file: &DefinitionFile, p: Proposal) -> Option<(DefinitionEdit, Pe
     ))
 }
 
-/// A unified diff of `old` → `new` with `a/FILE` and `b/FILE` headers.
+/// A unified diff of `old` → `new` with `a/FILE` and `b/FILE` headers (`patch -p1`), or the
+/// path itself on both when it is absolute.
 pub fn unified_diff(file: &str, old: &str, new: &str) -> String {
+    let (old_name, new_name) = if file.starts_with('/') {
+        (file.to_string(), file.to_string())
+    } else {
+        (format!("a/{file}"), format!("b/{file}"))
+    };
     similar::TextDiff::from_lines(old, new)
         .unified_diff()
         .context_radius(2)
-        .header(&format!("a/{file}"), &format!("b/{file}"))
+        .header(&old_name, &new_name)
         .to_string()
 }
 
