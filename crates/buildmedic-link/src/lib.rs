@@ -294,11 +294,12 @@ impl Env {
                 if !packages.contains(&normalize(&name)) {
                     continue;
                 }
-                let proposal = if kind == "pip-no-matching-distribution" {
-                    self.pip_proposal(req, &name, f)
-                } else {
-                    None
-                };
+                let proposal =
+                    if matches!(kind, "pip-no-matching-distribution" | "incompatible-python") {
+                        self.pip_proposal(req, &name, f)
+                    } else {
+                        None
+                    };
                 return Some(Target {
                     file: i,
                     location: req.location.clone(),
@@ -323,14 +324,24 @@ impl Env {
         } else {
             "the newest release on the index"
         };
+        // pip lists in `from versions:` only what this Python can install: for a release
+        // that needs another Python, the newest of those is the pin that installs.
+        let why = if f.kind == "incompatible-python" {
+            let range = f
+                .entities
+                .get("python_version")
+                .and_then(|v| v.first())
+                .map(|r| format!(" (`{r}`)"))
+                .unwrap_or_default();
+            format!("needs another Python{range}")
+        } else {
+            "has no distribution".to_string()
+        };
         let proposal = |version: &str, verification: &'static str, said: Option<String>| {
             let new_req = format!("{name}=={version}");
             Proposal {
                 edits: vec![(req.location.span.clone(), new_req.clone())],
-                description: format!(
-                    "`{}` has no distribution; pin `{new_req}`, {source}",
-                    req.text
-                ),
+                description: format!("`{}` {why}; pin `{new_req}`, {source}", req.text),
                 verification,
                 preflight: said,
             }

@@ -470,8 +470,19 @@ CondaEnvException: Pip failed
 The command '/bin/sh -c conda env create -f environment.yml' returned a non-zero code: 1
 ";
     let c = Case::new(&[("environment.yml", env)]);
-    let (d, _) = c.link(log, &["environment.yml"]);
-    expect_line(&d, "incompatible-python", "environment.yml", 5, 7);
+    let (d, edits) = c.link(log, &["environment.yml"]);
+    let f = expect_line(&d, "incompatible-python", "environment.yml", 5, 7);
+    let edit = f.edit.as_ref().unwrap();
+    assert!(
+        edit.description.contains("needs another Python"),
+        "{edit:#?}"
+    );
+    applied(&edits);
+    // pip offered 2.16.1 and 2.16.2 to this Python: the newest is the pin that installs.
+    assert!(
+        c.read("environment.yml")
+            .contains("    - tensorflow==2.16.2\n")
+    );
 }
 
 #[test]
