@@ -10,7 +10,6 @@
 //! indexes and registries. Every proposed version, channel or image is checked with preflight
 //! before it is proposed, unless `offline` is set; the edit says whether it was.
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use buildmedic_engine::{DefinitionEdit, DefinitionLine, Diagnosis, Finding, FrameLine, LintNote};
@@ -180,27 +179,29 @@ impl Env {
 
     /// A conda spec naming the finding's package.
     fn conda_package(&self, f: &Finding) -> Option<Target> {
-        let packages = names(f, "package");
-        for (i, file) in self.defs.files.iter().enumerate() {
-            for env in &file.asks.conda {
-                for spec in &env.specs {
-                    let Some(name) = spec.name.as_deref() else {
-                        continue;
-                    };
-                    if !packages.contains(&normalize(name)) {
-                        continue;
+        // The entities are strongest first: the first one a spec names wins.
+        for wanted in names(f, "package") {
+            for (i, file) in self.defs.files.iter().enumerate() {
+                for env in &file.asks.conda {
+                    for spec in &env.specs {
+                        let Some(name) = spec.name.as_deref() else {
+                            continue;
+                        };
+                        if normalize(name) != wanted {
+                            continue;
+                        }
+                        let proposal = if f.kind == "conda-package-not-found" {
+                            self.conda_proposal(file, env, spec, f)
+                        } else {
+                            None
+                        };
+                        return Some(Target {
+                            file: i,
+                            location: spec.location.clone(),
+                            what: format!("conda spec `{}`", spec.text),
+                            proposal,
+                        });
                     }
-                    let proposal = if f.kind == "conda-package-not-found" {
-                        self.conda_proposal(file, env, spec, f)
-                    } else {
-                        None
-                    };
-                    return Some(Target {
-                        file: i,
-                        location: spec.location.clone(),
-                        what: format!("conda spec `{}`", spec.text),
-                        proposal,
-                    });
                 }
             }
         }
@@ -284,28 +285,29 @@ impl Env {
 
     /// A pip requirement naming the finding's package.
     fn pip_package(&self, f: &Finding, kind: &str) -> Option<Target> {
-        let packages = names(f, "package");
-        for (i, file) in self.defs.files.iter().enumerate() {
-            for req in &file.asks.pip {
-                let name = match &req.parsed {
-                    PipParsed::Requirement(r) => r.name.to_string(),
-                    _ => continue,
-                };
-                if !packages.contains(&normalize(&name)) {
-                    continue;
-                }
-                let proposal =
-                    if matches!(kind, "pip-no-matching-distribution" | "incompatible-python") {
-                        self.pip_proposal(req, &name, f)
-                    } else {
-                        None
+        for wanted in names(f, "package") {
+            for (i, file) in self.defs.files.iter().enumerate() {
+                for req in &file.asks.pip {
+                    let name = match &req.parsed {
+                        PipParsed::Requirement(r) => r.name.to_string(),
+                        _ => continue,
                     };
-                return Some(Target {
-                    file: i,
-                    location: req.location.clone(),
-                    what: format!("pip requirement `{}`", req.text),
-                    proposal,
-                });
+                    if normalize(&name) != wanted {
+                        continue;
+                    }
+                    let proposal =
+                        if matches!(kind, "pip-no-matching-distribution" | "incompatible-python") {
+                            self.pip_proposal(req, &name, f)
+                        } else {
+                            None
+                        };
+                    return Some(Target {
+                        file: i,
+                        location: req.location.clone(),
+                        what: format!("pip requirement `{}`", req.text),
+                        proposal,
+                    });
+                }
             }
         }
         None
@@ -716,12 +718,15 @@ pub fn apply(edit: &PendingEdit) -> Result<(), ApplyError> {
     })
 }
 
-fn names(f: &Finding, entity: &str) -> BTreeSet<String> {
+/// The normalized names of an entity, strongest first, each once.
+fn names(f: &Finding, entity: &str) -> Vec<String> {
+    let mut seen = std::collections::BTreeSet::new();
     f.entities
         .get(entity)
         .into_iter()
         .flatten()
         .map(|p| normalize(spec_name(p)))
+        .filter(|n| !n.is_empty() && seen.insert(n.clone()))
         .collect()
 }
 

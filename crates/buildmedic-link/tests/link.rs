@@ -578,3 +578,126 @@ fn an_env_path_that_does_not_exist_is_an_error() {
         "{err}"
     );
 }
+
+/// Kinds whose definition line is found but whose fix is not one edit: one log and
+/// definition each; the linked line must be the one named.
+#[test]
+fn every_kind_with_a_responsible_line_links_it() {
+    struct Row {
+        kind: &'static str,
+        files: &'static [(&'static str, &'static str)],
+        env: &'static str,
+        log: &'static str,
+        line: usize,
+    }
+    let rows = [
+        Row {
+            kind: "conda-bad-spec",
+            files: &[(
+                "environment.yml",
+                "channels:\n  - conda-forge\ndependencies:\n  - python=3.11\n  - numpy=>1.26\n",
+            )],
+            env: "environment.yml",
+            log: "Step 2/2 : RUN conda env create -f environment.yml\n\
+Collecting package metadata (repodata.json): done\n\
+\n\
+InvalidVersionSpec: Invalid version '=>1.26': invalid operator\n\
+\n\
+The command '/bin/sh -c conda env create -f environment.yml' returned a non-zero code: 1\n",
+            line: 5,
+        },
+        Row {
+            kind: "conda-command-not-found",
+            files: &[(
+                "Dockerfile",
+                "FROM python:3.11-slim\nRUN pip install build\nRUN conda install -y numpy=1.26\n",
+            )],
+            env: "Dockerfile",
+            log: "Step 3/3 : RUN conda install -y numpy=1.26\n\
+ ---> Running in 4d5e6f708192\n\
+/bin/sh: 1: conda: not found\n\
+The command '/bin/sh -c conda install -y numpy=1.26' returned a non-zero code: 127\n",
+            line: 3,
+        },
+        Row {
+            kind: "registry-unreachable",
+            files: &[(
+                "Dockerfile",
+                "FROM registry.internal.example:5000/base/python:3.11\nRUN echo hi\n",
+            )],
+            env: "Dockerfile",
+            log: "Step 1/2 : FROM registry.internal.example:5000/base/python:3.11\n\
+Get \"https://registry.internal.example:5000/v2/\": dial tcp: lookup registry.internal.example on 127.0.0.11:53: no such host\n",
+            line: 1,
+        },
+        Row {
+            kind: "pip-resolution-impossible",
+            files: &[("requirements.txt", "requests==2.31.0\nurllib3==1.20\n")],
+            env: "requirements.txt",
+            log: "Step 2/2 : RUN pip install -r requirements.txt\n\
+ERROR: Cannot install -r requirements.txt (line 1) and urllib3==1.20 because these package versions have conflicting dependencies.\n\
+\n\
+The conflict is caused by:\n\
+    The user requested urllib3==1.20\n\
+    requests 2.31.0 depends on urllib3<3 and >=1.21.1\n\
+\n\
+ERROR: ResolutionImpossible: for help visit https://pip.pypa.io/en/latest/topics/dependency-resolution/#dealing-with-dependency-conflicts\n\
+The command '/bin/sh -c pip install -r requirements.txt' returned a non-zero code: 1\n",
+            line: 2,
+        },
+        Row {
+            kind: "mpi4py-build-failed",
+            files: &[("requirements.txt", "numpy==1.26.4\nmpi4py==3.1.5\n")],
+            env: "requirements.txt",
+            log: "Step 2/2 : RUN pip install -r requirements.txt\n\
+Collecting mpi4py==3.1.5\n\
+Building wheels for collected packages: mpi4py\n\
+  error: Cannot compile MPI programs. Check your configuration!!!\n\
+  ERROR: Failed building wheel for mpi4py\n\
+ERROR: Could not build wheels for mpi4py, which is required to install pyproject.toml-based projects\n\
+The command '/bin/sh -c pip install -r requirements.txt' returned a non-zero code: 1\n",
+            line: 2,
+        },
+        Row {
+            kind: "pip-interactive-auth",
+            files: &[(
+                "requirements.txt",
+                "--index-url https://pkgs.dev.azure.com/org/_packaging/feed/pypi/simple/\ncontoso-utils==1.4.0\n",
+            )],
+            env: "requirements.txt",
+            log: "Step 2/2 : RUN pip install -r requirements.txt\n\
+Looking in indexes: https://pkgs.dev.azure.com/org/_packaging/feed/pypi/simple/\n\
+User for pkgs.dev.azure.com: ERROR: Exception:\n\
+Traceback (most recent call last):\n\
+EOFError: EOF when reading a line\n\
+The command '/bin/sh -c pip install -r requirements.txt' returned a non-zero code: 2\n",
+            line: 1,
+        },
+        Row {
+            kind: "dockerfile-malformed",
+            files: &[(
+                "Dockerfile",
+                "FROM python:3.11-slim\nRUN apt-get update && \\\n\nENV A=1\n",
+            )],
+            env: "Dockerfile",
+            log: "Sending build context to Docker daemon  2.048kB\n\
+Error response from daemon: failed to parse Dockerfile: Syntax error - can't find = in \"\". Must be of the form: name=value\n",
+            // The empty line that ends the continuation.
+            line: 3,
+        },
+    ];
+    let mut failures = Vec::new();
+    for r in &rows {
+        let c = Case::new(r.files);
+        let (d, _) = c.link(r.log, &[r.env]);
+        let f = primary(&d);
+        let got = f.definition.as_ref().map(|d| d.line);
+        if f.kind != r.kind || got != Some(r.line) {
+            failures.push(format!(
+                "{}: got kind {} line {got:?}, want line {}",
+                r.kind, f.kind, r.line
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
