@@ -82,9 +82,18 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
     let env = if args.env.is_empty() {
         None
     } else {
+        // Preflight as `buildmedic preflight` runs it by default: the user's pip
+        // configuration and .condarc (channels, mirrors) count.
+        let mut preflight = buildmedic_preflight::Options::default();
+        if !args.offline {
+            preflight.pip.use_pip_config = true;
+            for problem in preflight.conda.apply_condarc(None) {
+                eprintln!("warning: {}", buildmedic_redact::redact(&problem.to_string()));
+            }
+        }
         let opts = buildmedic_link::LinkOptions {
             offline: args.offline,
-            preflight: None,
+            preflight: Some(preflight),
         };
         Some(buildmedic_link::Env::open(&args.env, opts).map_err(|e| {
             miette::Report::new(DiagnoseError::Env {
