@@ -83,6 +83,64 @@ pub struct Finding {
     /// Where the evidence is: in the failing step, outside any step, or in a step that
     /// succeeded.
     pub location: Location,
+    /// The definition line that asked for what failed (`diagnose --env`); absent when no
+    /// definition was given or none of its lines matches the finding's entities.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub definition: Option<DefinitionLine>,
+    /// A suggested edit of that definition (`diagnose --env`), when one is known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub edit: Option<DefinitionEdit>,
+}
+
+/// Where in an environment definition a finding's cause is written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DefinitionLine {
+    /// The definition file as given (`envs/environment.yml`).
+    pub file: String,
+    /// 1-based line and column (columns count characters); the end column is just after
+    /// the last character.
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    /// What is written there that the log blames (`conda spec tensorflow=9.99`).
+    pub what: String,
+    /// The definition's lines around it (redacted), for a code frame.
+    pub frame: Vec<FrameLine>,
+    /// Lint findings on those lines.
+    pub lint: Vec<LintNote>,
+}
+
+/// One numbered line of a definition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FrameLine {
+    pub line: usize,
+    pub text: String,
+}
+
+/// A lint finding on the definition line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LintNote {
+    pub check: String,
+    pub line: usize,
+    pub message: String,
+}
+
+/// A suggested edit of a definition file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DefinitionEdit {
+    pub file: String,
+    /// A unified diff (`--- a/FILE` / `+++ b/FILE`), redacted.
+    pub diff: String,
+    /// One sentence saying what the edit does and why.
+    pub description: String,
+    /// `verified` (preflight found what the edit asks for), `from-log` (the log lists it),
+    /// `build-context` (the file is in the build context), `lint` (lint's own fix, which
+    /// removes lint's finding) or `not-verified` (`--offline`, or preflight could not tell).
+    pub verification: &'static str,
+    /// What preflight said, when it was asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preflight: Option<String>,
 }
 
 /// A match's score, taken apart (see `RankPolicy`).

@@ -20,7 +20,8 @@ use std::io::{self, Read};
 use buildmedic_kb::KnowledgeBase;
 
 pub use diagnosis::{
-    Diagnosis, FailingStep, Finding, Location, Score, Severity, Stats, Status, Suppressed,
+    DefinitionEdit, DefinitionLine, Diagnosis, FailingStep, Finding, FrameLine, LintNote, Location,
+    Score, Severity, Stats, Status, Suppressed,
 };
 pub use matcher::{Matcher, MatcherError};
 pub use rank::RankPolicy;

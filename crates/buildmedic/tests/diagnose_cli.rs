@@ -940,3 +940,109 @@ fn rules_trace_explains_the_primary() {
         .assert()
         .code(2);
 }
+
+const ENV_PIP_LOG: &str = "\
+Step 3/3 : RUN pip install -r requirements.txt
+ERROR: Could not find a version that satisfies the requirement torch==9.9.9 (from versions: 1.13.1, 2.0.1, 2.1.0rc1)
+ERROR: No matching distribution found for torch==9.9.9
+The command '/bin/sh -c pip install -r requirements.txt' returned a non-zero code: 1
+";
+
+#[test]
+fn env_links_the_failure_to_the_definition_line_and_fix_writes_the_edit() {
+    let sb = Sandbox::new();
+    sb.write("build.log", ENV_PIP_LOG);
+    sb.write("requirements.txt", "flask==2.3.2\ntorch==9.9.9\n");
+    let out = sb
+        .cmd()
+        .args([
+            "diagnose",
+            "build.log",
+            "--env",
+            "requirements.txt",
+            "--offline",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    let text = stdout_of(&out);
+    assert!(text.contains("--> requirements.txt:2:1"), "{text}");
+    assert!(text.contains("-torch==9.9.9\n+torch==2.0.1\n"), "{text}");
+    // Without --fix nothing is written.
+    assert_eq!(
+        std::fs::read_to_string(sb.path().join("requirements.txt")).unwrap(),
+        "flask==2.3.2\ntorch==9.9.9\n"
+    );
+    let json = sb
+        .cmd()
+        .args([
+            "diagnose",
+            "build.log",
+            "--env",
+            "requirements.txt",
+            "--offline",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let v = &json_lines(&json)[0];
+    assert_eq!(v["findings"][0]["definition"]["line"], 2);
+    assert_eq!(v["findings"][0]["edit"]["verification"], "from-log");
+    let fixed = sb
+        .cmd()
+        .args([
+            "diagnose",
+            "build.log",
+            "--env",
+            "requirements.txt",
+            "--offline",
+            "--fix",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        fixed.status.code(),
+        Some(1),
+        "the log still shows the failure"
+    );
+    assert!(
+        stderr_of(&fixed).contains("fixed: requirements.txt"),
+        "{}",
+        stderr_of(&fixed)
+    );
+    assert_eq!(
+        std::fs::read_to_string(sb.path().join("requirements.txt")).unwrap(),
+        "flask==2.3.2\ntorch==2.0.1\n"
+    );
+}
+
+#[test]
+fn env_errors_are_exit_2_and_fix_needs_env() {
+    let sb = Sandbox::new();
+    sb.write("build.log", ENV_PIP_LOG);
+    let out = sb
+        .cmd()
+        .args([
+            "diagnose",
+            "build.log",
+            "--env",
+            "no-such-dir/environment.yml",
+            "--offline",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr_of(&out).contains("no-such-dir/environment.yml"),
+        "{}",
+        stderr_of(&out)
+    );
+    let out = sb
+        .cmd()
+        .args(["diagnose", "build.log", "--fix"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr_of(&out).contains("--env"), "{}", stderr_of(&out));
+}

@@ -89,6 +89,8 @@ pub(crate) fn finding(
         references: entry.references.clone(),
         signatures,
         location: best.map_or(Location::NoStep, |s| s.location),
+        definition: None,
+        edit: None,
     }
 }
 
@@ -195,5 +197,7 @@ pub(crate) fn unknown_finding(
         } else {
             Location::NoStep
         },
+        definition: None,
+        edit: None,
     }
 }

@@ -47,6 +47,28 @@ pub fn github(d: &Diagnosis) -> String {
             escape_property(&title),
             escape_data(&message)
         ));
+        if let Some(def) = &f.definition {
+            let mut msg = format!("{}: {}", f.title, def.what);
+            for n in &def.lint {
+                msg.push_str(&format!("\nlint {}: {}", n.check, n.message));
+            }
+            if let Some(e) = &f.edit {
+                msg.push_str(&format!(
+                    "\nSuggested edit ({}): {}\n{}",
+                    e.verification, e.description, e.diff
+                ));
+            }
+            out.push_str(&format!(
+                "::{level} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
+                escape_property(&def.file),
+                def.line,
+                def.column,
+                def.end_line,
+                def.end_column,
+                escape_property(&title),
+                escape_data(&msg)
+            ));
+        }
     }
     out
 }

@@ -102,6 +102,7 @@ pub fn markdown(d: &Diagnosis) -> String {
         }
         out.push('\n');
     }
+    definition(&mut out, p);
     let others: Vec<String> = d
         .findings
         .iter()
@@ -127,6 +128,71 @@ pub fn markdown(d: &Diagnosis) -> String {
     out
 }
 
+/// The definition line (`diagnose --env`), lint's findings on it and the suggested edit.
+fn definition(out: &mut String, f: &buildmedic_engine::Finding) {
+    let Some(def) = &f.definition else {
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "**Definition**: {} line {}, column {} — {}\n",
+        code(&def.file),
+        def.line,
+        def.column,
+        def.what
+    );
+    let width = def
+        .frame
+        .iter()
+        .map(|l| l.line)
+        .max()
+        .map_or(1, |l| l.to_string().len());
+    let body: Vec<String> = def
+        .frame
+        .iter()
+        .map(|l| {
+            let mark = if l.line >= def.line && l.line <= def.end_line {
+                '>'
+            } else {
+                ' '
+            };
+            format!("{mark}{:>width$} | {}", l.line, l.text)
+        })
+        .collect();
+    let fence = fence_for(&body);
+    let _ = writeln!(out, "{fence}text");
+    for b in &body {
+        let _ = writeln!(out, "{b}");
+    }
+    let _ = writeln!(out, "{fence}\n");
+    for n in &def.lint {
+        let _ = writeln!(
+            out,
+            "- lint {} (line {}): {}",
+            code(&n.check),
+            n.line,
+            n.message
+        );
+    }
+    if !def.lint.is_empty() {
+        out.push('\n');
+    }
+    if let Some(e) = &f.edit {
+        let _ = writeln!(
+            out,
+            "**Suggested edit** ({}): {}\n",
+            e.verification, e.description
+        );
+        let lines: Vec<String> = e.diff.lines().map(str::to_string).collect();
+        let fence = fence_for(&lines);
+        let _ = writeln!(out, "{fence}diff");
+        for l in &lines {
+            let _ = writeln!(out, "{l}");
+        }
+        let _ = writeln!(out, "{fence}\n");
+    }
+}
+
 /// Latent problems (warning findings): one bullet each, with the first evidence line and
 /// the first fix step.
 fn latent(out: &mut String, d: &Diagnosis) {
@@ -139,7 +205,7 @@ fn latent(out: &mut String, d: &Diagnosis) {
         return;
     }
     let _ = writeln!(out, "**⚠️ Latent problems**\n");
-    for f in warnings {
+    for f in &warnings {
         let at = f
             .lines
             .first()
@@ -154,4 +220,7 @@ fn latent(out: &mut String, d: &Diagnosis) {
         }
     }
     out.push('\n');
+    for f in warnings.iter().filter(|f| f.definition.is_some()) {
+        definition(out, f);
+    }
 }

@@ -99,6 +99,7 @@ pub fn text(d: &Diagnosis, color: bool) -> String {
     for s in &f.steps {
         let _ = writeln!(out, "{}: {s}", p.paint(HELP, "help"));
     }
+    definition(&mut out, &p, f);
     for other in d
         .findings
         .iter()
@@ -133,6 +134,101 @@ pub fn text(d: &Diagnosis, color: bool) -> String {
         latent(&mut out, &p, d, f);
     }
     out
+}
+
+/// The definition line the finding comes from (`diagnose --env`) as a second code frame,
+/// lint's findings on it, and the suggested edit as a diff.
+fn definition(out: &mut String, p: &Paint, f: &Finding) {
+    let Some(def) = &f.definition else {
+        return;
+    };
+    let width = def
+        .frame
+        .iter()
+        .map(|l| l.line)
+        .max()
+        .map_or(1, |l| l.to_string().len())
+        .max(2);
+    let pad = " ".repeat(width);
+    let _ = writeln!(out, "{}: {}", p.paint(BOLD, "definition"), def.what);
+    let _ = writeln!(
+        out,
+        "{pad}{} {}:{}:{}",
+        p.paint(GUTTER, "-->"),
+        def.file,
+        def.line,
+        def.column
+    );
+    let _ = writeln!(out, "{pad} {}", p.paint(GUTTER, "|"));
+    for l in &def.frame {
+        let _ = writeln!(
+            out,
+            "{} {}",
+            p.paint(GUTTER, &format!("{:>width$} |", l.line)),
+            l.text
+        );
+        if l.line == def.line {
+            let len = if def.end_line == def.line {
+                def.end_column.saturating_sub(def.column).max(1)
+            } else {
+                l.text
+                    .chars()
+                    .count()
+                    .saturating_sub(def.column.saturating_sub(1))
+                    .max(1)
+            };
+            let _ = writeln!(
+                out,
+                "{pad} {} {}{}",
+                p.paint(GUTTER, "|"),
+                " ".repeat(def.column.saturating_sub(1)),
+                p.paint(ERROR, &"^".repeat(len))
+            );
+        }
+    }
+    let _ = writeln!(out, "{pad} {}", p.paint(GUTTER, "|"));
+    for n in &def.lint {
+        let _ = writeln!(
+            out,
+            "{pad} {} lint {} (line {}): {}",
+            p.paint(GUTTER, "="),
+            n.check,
+            n.line,
+            n.message
+        );
+    }
+    if let Some(e) = &f.edit {
+        let how = match e.verification {
+            "verified" => "verified with preflight",
+            "from-log" => "from the versions the log lists",
+            "lint" => "lint's fix",
+            "build-context" => "checked in the build context",
+            _ => "not verified",
+        };
+        let _ = writeln!(
+            out,
+            "{}: {} ({how}; `--fix` applies it)",
+            p.paint(HELP, "suggested edit"),
+            e.description
+        );
+        if let Some(said) = &e.preflight {
+            let _ = writeln!(out, "{}", p.paint(DIM, &format!("preflight: {said}")));
+        }
+        for line in e.diff.lines() {
+            let style = if line.starts_with("+++") || line.starts_with("---") {
+                BOLD
+            } else if line.starts_with('+') {
+                OK
+            } else if line.starts_with('-') {
+                ERROR
+            } else if line.starts_with("@@") {
+                GUTTER
+            } else {
+                Style::new()
+            };
+            let _ = writeln!(out, "{}", p.paint(style, line));
+        }
+    }
 }
 
 /// Writes `label[kind]: title` and returns the gutter width (the widest evidence line
@@ -172,4 +268,5 @@ fn latent(out: &mut String, p: &Paint, d: &Diagnosis, f: &Finding) {
     for s in &f.steps {
         let _ = writeln!(out, "{}: {s}", p.paint(HELP, "help"));
     }
+    definition(out, p, f);
 }

@@ -46,6 +46,17 @@ pub struct Args {
     /// diagnosis is the same with any number; `-j 1` reads on this thread only.
     #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
+    /// The environment definition that was built (YAML/JSON, conda file, requirements file,
+    /// Dockerfile, or a build-context directory; repeatable): each finding is linked to the
+    /// definition line that caused it, with lint's findings on that line and a suggested edit.
+    #[arg(long = "env", value_name = "PATH")]
+    pub env: Vec<PathBuf>,
+    /// With --env: write the suggested edits to the definition files.
+    #[arg(long, requires = "env")]
+    pub fix: bool,
+    /// With --env: do not ask registries, channels or indexes (preflight) to verify the edits.
+    #[arg(long, requires = "env")]
+    pub offline: bool,
 }
 
 /// Files smaller than this are diagnosed on one thread whatever `-j` says.
@@ -67,6 +78,28 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
         FormatArg::Json => Format::Json,
         FormatArg::Markdown => Format::Markdown,
         FormatArg::Github => Format::Github,
+    };
+    let env = if args.env.is_empty() {
+        None
+    } else {
+        // Preflight as `buildmedic preflight` runs it by default: the user's pip
+        // configuration and .condarc (channels, mirrors) count.
+        let mut preflight = buildmedic_preflight::Options::default();
+        if !args.offline {
+            preflight.pip.use_pip_config = true;
+            for problem in preflight.conda.apply_condarc(None) {
+                eprintln!("warning: {}", buildmedic_redact::redact(&problem.to_string()));
+            }
+        }
+        let opts = buildmedic_link::LinkOptions {
+            offline: args.offline,
+            preflight: Some(preflight),
+        };
+        Some(buildmedic_link::Env::open(&args.env, opts).map_err(|e| {
+            miette::Report::new(DiagnoseError::Env {
+                message: e.to_string(),
+            })
+        })?)
     };
     let color = buildmedic_render::use_color(std::io::stdout().is_terminal());
     let stdout = std::io::stdout();
@@ -94,8 +127,14 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
             }
         };
         match diagnosed {
-            Ok(d) => {
+            Ok(mut d) => {
                 any_failed |= d.status == Status::Failed;
+                if let Some(env) = &env {
+                    let edits = env.link(&mut d);
+                    if args.fix {
+                        any_error |= !apply_edits(&edits);
+                    }
+                }
                 let mut out = stdout.lock();
                 if out.write_all(render(&d, format, color).as_bytes()).is_err() {
                     // stdout closed (e.g. `| head`): stop quietly.
@@ -109,6 +148,26 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
         }
     }
     Ok(exit_code(any_error, any_failed, args.exit_zero))
+}
+
+/// Writes the edits (`--fix`); reports each on stderr. Returns whether all were written.
+fn apply_edits(edits: &[buildmedic_link::PendingEdit]) -> bool {
+    let mut ok = true;
+    for e in edits {
+        match buildmedic_link::apply(e) {
+            Ok(()) => eprintln!("fixed: {}", buildmedic_redact::redact(&e.file)),
+            Err(err) => {
+                ok = false;
+                eprintln!(
+                    "{:?}",
+                    miette::Report::new(DiagnoseError::Fix {
+                        message: err.to_string()
+                    })
+                );
+            }
+        }
+    }
+    ok
 }
 
 fn exit_code(any_error: bool, any_failed: bool, exit_zero: bool) -> ExitCode {
@@ -126,6 +185,12 @@ enum DiagnoseError {
     #[error(transparent)]
     #[diagnostic(code(buildmedic::input))]
     Input(#[from] buildmedic_log::InputError),
+    #[error("{message}")]
+    #[diagnostic(code(buildmedic::env))]
+    Env { message: String },
+    #[error("{message}")]
+    #[diagnostic(code(buildmedic::fix))]
+    Fix { message: String },
     #[error("{path}: read failed: {source}")]
     #[diagnostic(code(buildmedic::read))]
     Read {
