@@ -67,10 +67,15 @@ impl Online {
     }
 }
 
-fn verified(f: &Finding) {
+/// The primary finding, of `kind`, linked to `line`, with an edit preflight verified.
+fn verified<'a>(d: &'a Diagnosis, kind: &str, line: usize) -> &'a Finding {
+    let f = d.primary().unwrap();
+    assert_eq!(f.kind, kind);
+    assert_eq!(f.definition.as_ref().unwrap().line, line, "{f:#?}");
     let edit = f.edit.as_ref().unwrap_or_else(|| panic!("{f:#?}"));
     assert_eq!(edit.verification, "verified", "{edit:#?}");
     assert!(edit.preflight.is_some(), "what preflight said is kept");
+    f
 }
 
 #[test]
@@ -103,10 +108,7 @@ The command '/bin/sh -c conda env create -f environment.yml' returned a non-zero
 "
     );
     let d = o.link_and_fix(&log, &path);
-    let f = d.primary().unwrap();
-    assert_eq!(f.kind, "conda-package-not-found");
-    assert_eq!(f.definition.as_ref().unwrap().line, 6);
-    verified(f);
+    verified(&d, "conda-package-not-found", 6);
     let after = std::fs::read_to_string(&path).unwrap();
     // 1.1.0 exists only for Python 3.9: the newest for 3.11 is 1.0.0.
     assert!(after.contains("  - demo-lib=1.0.0\n"), "{after}");
@@ -141,9 +143,7 @@ The command '/bin/sh -c conda env create -f environment.yml' returned a non-zero
 "
     );
     let d = o.link_and_fix(&log, &path);
-    let f = d.primary().unwrap();
-    assert_eq!(f.definition.as_ref().unwrap().line, 5);
-    verified(f);
+    verified(&d, "conda-package-not-found", 5);
     let after = std::fs::read_to_string(&path).unwrap();
     assert!(after.contains(&format!("  - {url}/other\n")), "{after}");
     assert!(after.contains("  - other-only=4.2.0\n"), "{after}");
@@ -169,10 +169,7 @@ ERROR: No matching distribution found for demo-pkg==9.0
 The command '/bin/sh -c pip install -r requirements.txt' returned a non-zero code: 1
 ";
     let d = o.link_and_fix(log, &path);
-    let f = d.primary().unwrap();
-    assert_eq!(f.kind, "pip-no-matching-distribution");
-    assert_eq!(f.definition.as_ref().unwrap().line, 2);
-    verified(f);
+    verified(&d, "pip-no-matching-distribution", 2);
     let after = std::fs::read_to_string(&path).unwrap();
     let pin = after.lines().nth(1).unwrap().to_string();
     assert!(
@@ -200,10 +197,7 @@ manifest for {reg}/demo/app:1.2 not found: manifest unknown: manifest unknown
 "
     );
     let d = o.link_and_fix(&log, &path);
-    let f = d.primary().unwrap();
-    assert_eq!(f.kind, "image-not-found");
-    assert_eq!(f.definition.as_ref().unwrap().line, 1);
-    verified(f);
+    verified(&d, "image-not-found", 1);
     let after = std::fs::read_to_string(&path).unwrap();
     let image = after
         .lines()

@@ -948,13 +948,9 @@ ERROR: No matching distribution found for torch==9.9.9
 The command '/bin/sh -c pip install -r requirements.txt' returned a non-zero code: 1
 ";
 
-#[test]
-fn env_links_the_failure_to_the_definition_line_and_fix_writes_the_edit() {
-    let sb = Sandbox::new();
-    sb.write("build.log", ENV_PIP_LOG);
-    sb.write("requirements.txt", "flask==2.3.2\ntorch==9.9.9\n");
-    let out = sb
-        .cmd()
+/// `buildmedic diagnose build.log --env requirements.txt --offline EXTRA...` in `sb`.
+fn diagnose_env(sb: &Sandbox, extra: &[&str]) -> std::process::Output {
+    sb.cmd()
         .args([
             "diagnose",
             "build.log",
@@ -962,8 +958,17 @@ fn env_links_the_failure_to_the_definition_line_and_fix_writes_the_edit() {
             "requirements.txt",
             "--offline",
         ])
+        .args(extra)
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn env_links_the_failure_to_the_definition_line_and_fix_writes_the_edit() {
+    let sb = Sandbox::new();
+    sb.write("build.log", ENV_PIP_LOG);
+    sb.write("requirements.txt", "flask==2.3.2\ntorch==9.9.9\n");
+    let out = diagnose_env(&sb, &[]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
     let text = stdout_of(&out);
     assert!(text.contains("--> requirements.txt:2:1"), "{text}");
@@ -973,34 +978,11 @@ fn env_links_the_failure_to_the_definition_line_and_fix_writes_the_edit() {
         std::fs::read_to_string(sb.path().join("requirements.txt")).unwrap(),
         "flask==2.3.2\ntorch==9.9.9\n"
     );
-    let json = sb
-        .cmd()
-        .args([
-            "diagnose",
-            "build.log",
-            "--env",
-            "requirements.txt",
-            "--offline",
-            "--format",
-            "json",
-        ])
-        .output()
-        .unwrap();
+    let json = diagnose_env(&sb, &["--format", "json"]);
     let v = &json_lines(&json)[0];
     assert_eq!(v["findings"][0]["definition"]["line"], 2);
     assert_eq!(v["findings"][0]["edit"]["verification"], "from-log");
-    let fixed = sb
-        .cmd()
-        .args([
-            "diagnose",
-            "build.log",
-            "--env",
-            "requirements.txt",
-            "--offline",
-            "--fix",
-        ])
-        .output()
-        .unwrap();
+    let fixed = diagnose_env(&sb, &["--fix"]);
     assert_eq!(
         fixed.status.code(),
         Some(1),

@@ -88,7 +88,10 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
         if !args.offline {
             preflight.pip.use_pip_config = true;
             for problem in preflight.conda.apply_condarc(None) {
-                eprintln!("warning: {}", buildmedic_redact::redact(&problem.to_string()));
+                eprintln!(
+                    "warning: {}",
+                    buildmedic_redact::redact(&problem.to_string())
+                );
             }
         }
         let opts = buildmedic_link::LinkOptions {
