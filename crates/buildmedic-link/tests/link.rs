@@ -685,6 +685,42 @@ Error response from daemon: failed to parse Dockerfile: Syntax error - can't fin
             // The empty line that ends the continuation.
             line: 3,
         },
+        Row {
+            kind: "pip-cannot-uninstall",
+            files: &[("requirements.txt", "gym==0.21.0\nPyYAML>=5.4\n")],
+            env: "requirements.txt",
+            log: "Step 5/9 : RUN pip install --upgrade -r requirements.txt\n\
+Installing collected packages: gym, PyYAML\n\
+  Found existing installation: PyYAML 3.12\n\
+ERROR: Cannot uninstall 'PyYAML'. It is a distutils installed project and thus we cannot accurately determine which files belong to it which would lead to only a partial uninstall.\n\
+The command '/bin/sh -c pip install --upgrade -r requirements.txt' returned a non-zero code: 1\n",
+            line: 2,
+        },
+        Row {
+            kind: "pip-invalid-wheel-filename",
+            files: &[(
+                "requirements.txt",
+                "numpy==1.26.4\n./wheels/mypkg-latest.whl\n",
+            )],
+            env: "requirements.txt",
+            log: "Step 3/3 : RUN pip install -r requirements.txt\n\
+ERROR: ./wheels/mypkg-latest.whl is not a valid wheel filename.\n\
+The command '/bin/sh -c pip install -r requirements.txt' returned a non-zero code: 1\n",
+            line: 2,
+        },
+        Row {
+            kind: "forbidden-blob",
+            files: &[(
+                "requirements.txt",
+                "flask==2.3.2\nhttps://contosodata.blob.core.windows.net/wheels/scorelib-1.0.4-py3-none-any.whl?se=2023-06-30&sp=r&sv=2021-08-06&sr=c&sig=U2lnbmF0dXJlRXhwaXJlZA%3D%3D\n",
+            )],
+            env: "requirements.txt",
+            log: "Step 3/3 : RUN pip install -r requirements.txt\n\
+ERROR: HTTP error 403 while getting https://contosodata.blob.core.windows.net/wheels/scorelib-1.0.4-py3-none-any.whl?se=2023-06-30&sp=r&sv=2021-08-06&sr=c&sig=U2lnbmF0dXJlRXhwaXJlZA%3D%3D\n\
+ERROR: Could not install requirement scorelib==1.0.4 from https://contosodata.blob.core.windows.net/wheels/scorelib-1.0.4-py3-none-any.whl?se=2023-06-30&sp=r&sv=2021-08-06&sr=c&sig=U2lnbmF0dXJlRXhwaXJlZA%3D%3D because of HTTP error 403 Client Error: Server failed to authenticate the request.\n\
+The command '/bin/sh -c pip install -r requirements.txt' returned a non-zero code: 1\n",
+            line: 2,
+        },
     ];
     let mut failures = Vec::new();
     for r in &rows {
@@ -692,6 +728,12 @@ Error response from daemon: failed to parse Dockerfile: Syntax error - can't fin
         let (d, _) = c.link(r.log, &[r.env]);
         let f = primary(&d);
         let got = f.definition.as_ref().map(|d| d.line);
+        let json = serde_json::to_string(&d).unwrap();
+        assert!(
+            !json.contains("sig=U2ln"),
+            "{}: a SAS signature leaked",
+            r.kind
+        );
         if f.kind != r.kind || got != Some(r.line) {
             failures.push(format!(
                 "{}: got kind {} line {got:?}, want line {}",
@@ -700,4 +742,25 @@ Error response from daemon: failed to parse Dockerfile: Syntax error - can't fin
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn utf8_decode_points_at_the_byte_lint_finds() {
+    let c = Case::new(&[]);
+    std::fs::write(
+        c.path("requirements.txt"),
+        b"requests==2.32.3\n# caf\xe9 tools\n",
+    )
+    .unwrap();
+    let log = "\
+Step 3/3 : RUN pip install -r requirements.txt
+ERROR: Exception:
+Traceback (most recent call last):
+  File \"/usr/local/lib/python3.11/site-packages/pip/_internal/req/req_file.py\", line 540, in get_file_content
+    content = auto_decode(f.read())
+UnicodeDecodeError: 'utf-8' codec can't decode byte 0xe9 in position 22: invalid continuation byte
+The command '/bin/sh -c pip install -r requirements.txt' returned a non-zero code: 2
+";
+    let (d, _) = c.link(log, &["requirements.txt"]);
+    expect_line(&d, "utf8-decode", "requirements.txt", 2, 6);
 }
