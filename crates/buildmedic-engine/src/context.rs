@@ -64,10 +64,51 @@ pub(crate) fn context_entities(
             }
         }
     }
+    // A COPY/ADD step's sources are the files it could not find, read or copy.
+    if let Some(s) = step.filter(|s| matches!(s.instruction.as_deref(), Some("COPY" | "ADD"))) {
+        for file in copy_sources(&s.command) {
+            push("file", &file);
+        }
+    }
     for image in images {
         push("image", image);
     }
     ctx
+}
+
+/// The sources of a `COPY`/`ADD` instruction's arguments (shell or JSON form): every
+/// operand but the last (the destination), options (`--from=x`, `--chown=a:b`) skipped.
+/// URLs (`ADD https://...`), expansions and heredocs are no files of the context.
+pub(crate) fn copy_sources(args: &str) -> Vec<String> {
+    let args = args.trim();
+    let operands: Vec<String> = if args.starts_with('[') {
+        serde_json::from_str::<Vec<String>>(args).unwrap_or_default()
+    } else {
+        let mut words = args.split_whitespace().peekable();
+        // the JSON form after options: `COPY --chown=1000 ["a b", "/app/"]`
+        while words.next_if(|w| w.starts_with("--")).is_some() {}
+        let rest: Vec<&str> = words.collect();
+        let joined = rest.join(" ");
+        if joined.starts_with('[') {
+            serde_json::from_str::<Vec<String>>(&joined).unwrap_or_default()
+        } else {
+            rest.into_iter().map(str::to_string).collect()
+        }
+    };
+    let Some((_, sources)) = operands.split_last() else {
+        return Vec::new();
+    };
+    sources
+        .iter()
+        .filter(|s| {
+            !s.is_empty()
+                && !s.starts_with("--")
+                && !s.starts_with("<<")
+                && !s.contains("://")
+                && !s.contains('$')
+        })
+        .cloned()
+        .collect()
 }
 
 /// What a shell command asks package managers for, as entities, read by
@@ -259,7 +300,33 @@ pub(crate) fn base_images(summary: &LogSummary) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{image_registry, install_context, install_targets, registry_context, url_host};
+    use super::{
+        copy_sources, image_registry, install_context, install_targets, registry_context, url_host,
+    };
+
+    #[test]
+    fn copy_sources_of_shell_and_json_forms() {
+        assert_eq!(
+            copy_sources("target/api*.jar api.jar"),
+            vec!["target/api*.jar".to_string()]
+        );
+        assert_eq!(
+            copy_sources("--chown=app:app --from=build /out/a /out/b /usr/bin/"),
+            vec!["/out/a".to_string(), "/out/b".to_string()]
+        );
+        assert_eq!(
+            copy_sources(r#"["conf/app settings.yml", "/etc/app/"]"#),
+            vec!["conf/app settings.yml".to_string()]
+        );
+        assert_eq!(
+            copy_sources(r#"--chmod=644 ["a.txt", "/srv/"]"#),
+            vec!["a.txt".to_string()]
+        );
+        assert!(copy_sources("https://example.com/x.tgz /opt/").is_empty());
+        assert!(copy_sources("${SRC} /app/").is_empty());
+        assert!(copy_sources("only-one").is_empty());
+        assert!(copy_sources("").is_empty());
+    }
 
     #[test]
     fn install_operands() {
