@@ -57,7 +57,15 @@ pub(crate) fn context_entities(
         // No build step frames the failure: what was typed at the prompt is the command, and
         // so is what the builder's failure verdict quotes.
         let verdict = summary.failures.iter().find_map(|f| f.command.clone());
-        for cmd in [prompt_before(None), verdict].into_iter().flatten() {
+        // Else the RUN instruction BuildKit's code frame marks (an error summary pasted
+        // without its steps).
+        let framed = summary
+            .code_frame
+            .as_ref()
+            .filter(|_| verdict.is_none())
+            .filter(|f| f.instruction == "RUN")
+            .map(|f| run_args_command(&f.args));
+        for cmd in [prompt_before(None), verdict, framed].into_iter().flatten() {
             push("command", &cmd);
             for (name, value) in install_context(&cmd) {
                 push(name, &value);
@@ -74,6 +82,19 @@ pub(crate) fn context_entities(
         push("image", image);
     }
     ctx
+}
+
+/// The shell command of a `RUN` instruction's arguments: its options (`--mount=...`,
+/// `--network=none`) dropped.
+fn run_args_command(args: &str) -> String {
+    let mut rest = args.trim_start();
+    while rest.starts_with("--") {
+        rest = rest
+            .split_once(char::is_whitespace)
+            .map_or("", |(_, r)| r)
+            .trim_start();
+    }
+    rest.to_string()
 }
 
 /// The sources of a `COPY`/`ADD` instruction's arguments (shell or JSON form): every
@@ -303,6 +324,15 @@ mod tests {
     use super::{
         copy_sources, image_registry, install_context, install_targets, registry_context, url_host,
     };
+
+    #[test]
+    fn run_options_are_no_command() {
+        assert_eq!(
+            super::run_args_command("--mount=type=cache,target=/root/.cache pip install x"),
+            "pip install x"
+        );
+        assert_eq!(super::run_args_command("make all"), "make all");
+    }
 
     #[test]
     fn copy_sources_of_shell_and_json_forms() {
