@@ -57,17 +57,79 @@ pub(crate) fn context_entities(
         // No build step frames the failure: what was typed at the prompt is the command, and
         // so is what the builder's failure verdict quotes.
         let verdict = summary.failures.iter().find_map(|f| f.command.clone());
-        for cmd in [prompt_before(None), verdict].into_iter().flatten() {
+        // Else the RUN instruction BuildKit's code frame marks (an error summary pasted
+        // without its steps).
+        let framed = summary
+            .code_frame
+            .as_ref()
+            .filter(|_| verdict.is_none())
+            .filter(|f| f.instruction == "RUN")
+            .map(|f| run_args_command(&f.args));
+        for cmd in [prompt_before(None), verdict, framed].into_iter().flatten() {
             push("command", &cmd);
             for (name, value) in install_context(&cmd) {
                 push(name, &value);
             }
         }
     }
+    // A COPY/ADD step's sources are the files it could not find, read or copy.
+    if let Some(s) = step.filter(|s| matches!(s.instruction.as_deref(), Some("COPY" | "ADD"))) {
+        for file in copy_sources(&s.command) {
+            push("file", &file);
+        }
+    }
     for image in images {
         push("image", image);
     }
     ctx
+}
+
+/// The shell command of a `RUN` instruction's arguments: its options (`--mount=...`,
+/// `--network=none`) dropped.
+fn run_args_command(args: &str) -> String {
+    let mut rest = args.trim_start();
+    while rest.starts_with("--") {
+        rest = rest
+            .split_once(char::is_whitespace)
+            .map_or("", |(_, r)| r)
+            .trim_start();
+    }
+    rest.to_string()
+}
+
+/// The sources of a `COPY`/`ADD` instruction's arguments (shell or JSON form): every
+/// operand but the last (the destination), options (`--from=x`, `--chown=a:b`) skipped.
+/// URLs (`ADD https://...`), expansions and heredocs are no files of the context.
+pub(crate) fn copy_sources(args: &str) -> Vec<String> {
+    let args = args.trim();
+    let operands: Vec<String> = if args.starts_with('[') {
+        serde_json::from_str::<Vec<String>>(args).unwrap_or_default()
+    } else {
+        let mut words = args.split_whitespace().peekable();
+        // the JSON form after options: `COPY --chown=1000 ["a b", "/app/"]`
+        while words.next_if(|w| w.starts_with("--")).is_some() {}
+        let rest: Vec<&str> = words.collect();
+        let joined = rest.join(" ");
+        if joined.starts_with('[') {
+            serde_json::from_str::<Vec<String>>(&joined).unwrap_or_default()
+        } else {
+            rest.into_iter().map(str::to_string).collect()
+        }
+    };
+    let Some((_, sources)) = operands.split_last() else {
+        return Vec::new();
+    };
+    sources
+        .iter()
+        .filter(|s| {
+            !s.is_empty()
+                && !s.starts_with("--")
+                && !s.starts_with("<<")
+                && !s.contains("://")
+                && !s.contains('$')
+        })
+        .cloned()
+        .collect()
 }
 
 /// What a shell command asks package managers for, as entities, read by
@@ -259,7 +321,42 @@ pub(crate) fn base_images(summary: &LogSummary) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{image_registry, install_context, install_targets, registry_context, url_host};
+    use super::{
+        copy_sources, image_registry, install_context, install_targets, registry_context, url_host,
+    };
+
+    #[test]
+    fn run_options_are_no_command() {
+        assert_eq!(
+            super::run_args_command("--mount=type=cache,target=/root/.cache pip install x"),
+            "pip install x"
+        );
+        assert_eq!(super::run_args_command("make all"), "make all");
+    }
+
+    #[test]
+    fn copy_sources_of_shell_and_json_forms() {
+        assert_eq!(
+            copy_sources("target/api*.jar api.jar"),
+            vec!["target/api*.jar".to_string()]
+        );
+        assert_eq!(
+            copy_sources("--chown=app:app --from=build /out/a /out/b /usr/bin/"),
+            vec!["/out/a".to_string(), "/out/b".to_string()]
+        );
+        assert_eq!(
+            copy_sources(r#"["conf/app settings.yml", "/etc/app/"]"#),
+            vec!["conf/app settings.yml".to_string()]
+        );
+        assert_eq!(
+            copy_sources(r#"--chmod=644 ["a.txt", "/srv/"]"#),
+            vec!["a.txt".to_string()]
+        );
+        assert!(copy_sources("https://example.com/x.tgz /opt/").is_empty());
+        assert!(copy_sources("${SRC} /app/").is_empty());
+        assert!(copy_sources("only-one").is_empty());
+        assert!(copy_sources("").is_empty());
+    }
 
     #[test]
     fn install_operands() {

@@ -80,6 +80,18 @@ pub struct VerdictLine {
     pub command: Option<String>,
 }
 
+/// The instruction a BuildKit code frame marks (`  23 | >>> RUN set -x \`, moby/buildkit
+/// `solver/errdefs/source.go` `Source.Print`): its marked lines joined, continuations undone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FramedInstruction {
+    /// The line of the frame's `Dockerfile:N` header.
+    pub line: u64,
+    /// `RUN`, `COPY`, ... upper-cased.
+    pub instruction: String,
+    /// The instruction's arguments, options (`--mount=...`) included.
+    pub args: String,
+}
+
 /// What reading a whole log established.
 #[derive(Debug, Clone, Serialize)]
 pub struct LogSummary {
@@ -97,6 +109,9 @@ pub struct LogSummary {
     pub verdict: BuildVerdict,
     pub failures: Vec<VerdictLine>,
     pub successes: Vec<VerdictLine>,
+    /// The instruction the first complete code frame marks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code_frame: Option<FramedInstruction>,
     /// Number of lines and bytes read (bytes after gzip decoding).
     pub lines: u64,
     pub bytes: u64,

@@ -5,8 +5,34 @@ use crate::prefix::skip_spaces;
 /// Where the command starts on a line that shows a shell prompt or a CI system echoing the
 /// command it runs: `$ cmd`, `# cmd`, `+ cmd` (set -x), `user@host:~/dir$ cmd`,
 /// `(base) $ cmd`, `PS C:\dir> cmd`, `C:\dir>cmd`, `[command]cmd` (GitHub Actions),
-/// `Running command cmd` (CodeBuild). `None` for other lines.
+/// `Running command cmd` (CodeBuild), `Unpacking rootfs as cmd CMD requires it.` (kaniko,
+/// before it extracts the base filesystem a Dockerfile command needs). `None` for other lines.
 pub fn prompt_command(s: &[u8]) -> Option<usize> {
+    prompt_span(s).map(|(start, _)| start)
+}
+
+/// kaniko `pkg/executor/build.go`: `Unpacking rootfs as cmd %s requires it.`
+const KANIKO_UNPACK: &[u8] = b"Unpacking rootfs as cmd ";
+const KANIKO_UNPACK_END: &[u8] = b" requires it.";
+
+/// Where the command of a [`prompt_command`] line starts and ends (an echo that wraps the
+/// command in a sentence ends before the sentence's tail).
+pub fn prompt_span(s: &[u8]) -> Option<(usize, usize)> {
+    let start = prompt_start(s)?;
+    let mut end = s.len();
+    while end > start && s[end - 1].is_ascii_whitespace() {
+        end -= 1;
+    }
+    if start >= KANIKO_UNPACK.len()
+        && s[..start].ends_with(KANIKO_UNPACK)
+        && s[start..end].ends_with(KANIKO_UNPACK_END)
+    {
+        end -= KANIKO_UNPACK_END.len();
+    }
+    (end > start).then_some((start, end))
+}
+
+fn prompt_start(s: &[u8]) -> Option<usize> {
     // An indented `+ cmd` / `$ cmd`: an excerpt its paste indented. Column-aligned tables
     // that look alike (mamba's `  + numpy   1.26.4  py311h  conda-forge`) have runs of spaces
     // after the marker; a command that needs them is rare.
@@ -17,7 +43,7 @@ pub fn prompt_command(s: &[u8]) -> Option<usize> {
         if !marked || memchr::memmem::find(&rest[2..], b"  ").is_some() {
             return None;
         }
-        return prompt_command(rest).map(|at| at + indent);
+        return prompt_start(rest).map(|at| at + indent);
     }
     let mut at = 0;
     // A conda environment marker before the prompt: `(base) $ conda install ...`.
@@ -34,6 +60,11 @@ pub fn prompt_command(s: &[u8]) -> Option<usize> {
         at + 9
     } else if rest.starts_with(b"Running command ") {
         at + 16
+    } else if rest.starts_with(KANIKO_UNPACK) {
+        if !rest.trim_ascii_end().ends_with(KANIKO_UNPACK_END) {
+            return None;
+        }
+        at + KANIKO_UNPACK.len()
     } else if (rest.starts_with(b"PS ") && rest.get(4) == Some(&b':'))
         || (rest.len() > 3 && rest[0].is_ascii_alphabetic() && rest[1] == b':' && rest[2] == b'\\')
     {
@@ -125,6 +156,18 @@ mod tests {
             cmd("Running command docker build -t app ."),
             Some("docker build -t app .".into())
         );
+        let span = |s: &str| prompt_span(s.as_bytes()).map(|(a, b)| s[a..b].to_string());
+        assert_eq!(
+            span("Unpacking rootfs as cmd COPY --from=build /out/app /usr/bin/app requires it. "),
+            Some("COPY --from=build /out/app /usr/bin/app".into())
+        );
+        assert_eq!(
+            span("Unpacking rootfs as cmd RUN pip install -r requirements.txt requires it."),
+            Some("RUN pip install -r requirements.txt".into())
+        );
+        assert_eq!(span("$ make install  "), Some("make install".into()));
+        assert_eq!(cmd("Unpacking rootfs as cmd COPY x y"), None);
+        assert_eq!(cmd("Unpacking rootfs"), None);
         assert_eq!(cmd("# 1 is the answer"), None);
         assert_eq!(cmd("# To activate this environment, use"), None);
         assert_eq!(cmd("% Total    % Received % Xferd"), None);

@@ -15,6 +15,7 @@ pub(crate) fn resolve(framer: Framer, bytes: u64) -> LogSummary {
         builder_legacy,
         builder_buildkit,
         line_no,
+        code_frame_instruction,
         ..
     } = framer;
     // Succeeded steps keep their command only while a later line may still report them
@@ -139,6 +140,7 @@ pub(crate) fn resolve(framer: Framer, bytes: u64) -> LogSummary {
         verdict,
         failures,
         successes,
+        code_frame: code_frame_instruction,
         lines: line_no,
         bytes,
     }

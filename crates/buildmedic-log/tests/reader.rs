@@ -177,6 +177,37 @@ ERROR: process \"/bin/sh -c pip3 install -r r.txt\" did not complete successfull
     assert!(s.failures.is_empty());
 }
 
+/// BuildKit's code frame (`Dockerfile:23`, dashed rules, ` 23 | >>> RUN ...`) marks the
+/// failed instruction: its marked lines, continuations joined, are the framed instruction;
+/// unmarked context lines and later frames are not.
+#[test]
+fn code_frame_marks_the_failed_instruction() {
+    let log = concat!(
+        "4.12 ERROR: boom\n------\n",
+        "Dockerfile:9\n--------------------\n",
+        "   8 |     WORKDIR /app\n",
+        "   9 | >>> RUN --mount=type=cache,target=/root/.cache \\\n",
+        "  10 | >>>     pip install -r req.txt \\\n",
+        "  11 | >>>     # a comment the parser drops\n",
+        "  12 | >>>     && make\n",
+        "  13 |     COPY . .\n--------------------\n",
+        "Dockerfile:2\n--------------------\n   2 | >>> FROM other\n--------------------\n",
+        "ERROR: failed to solve: process did not complete\n",
+    )
+    .as_bytes();
+    let (s, _) = read(log);
+    let f = s.code_frame.expect("a framed instruction");
+    assert_eq!(f.line, 3);
+    assert_eq!(f.instruction, "RUN");
+    assert_eq!(
+        f.args,
+        "--mount=type=cache,target=/root/.cache pip install -r req.txt && make"
+    );
+    let (s, _) =
+        read(b"Dockerfile:3\n--------------------\n   3 |     RUN x\n--------------------\n");
+    assert!(s.code_frame.is_none());
+}
+
 /// A CI page copied with its line numbers (`40 Collecting pip`): consecutive numbers are the
 /// viewer's, not the log's; a single numbered line is output.
 #[test]

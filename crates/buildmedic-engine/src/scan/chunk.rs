@@ -319,8 +319,8 @@ fn record_tails(batch: &Batch<'_>, parts: &mut Parts) {
         }
         if rec.is(LineFlags::PROMPT) && s.prompts.len() < PROMPTS {
             let text = batch.text(rec);
-            if let Some(at) = buildmedic_log::prompt::prompt_command(text) {
-                s.prompts.push((rec.number, evidence_text(&text[at..])));
+            if let Some((at, end)) = buildmedic_log::prompt::prompt_span(text) {
+                s.prompts.push((rec.number, evidence_text(&text[at..end])));
             }
         }
         if s.tail.len() >= TAIL || rec.is(LineFlags::FRAMING) {

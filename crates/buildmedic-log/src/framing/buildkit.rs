@@ -5,6 +5,7 @@
 
 use super::header::{self, Header};
 use super::{CodeFrame, Framed, Framer, SummaryBlock, verdict};
+use crate::FramedInstruction;
 use crate::reader::LineFlags;
 use crate::steps::{StepId, StepOrigin, StepStatus, step_text};
 
@@ -208,6 +209,10 @@ impl Framer {
             return id;
         }
         if c.len() > 6 {
+            if self.code_frame == CodeFrame::Inside && self.code_frame_instruction.is_none() {
+                let (line, marked) = std::mem::take(&mut self.code_frame_marked);
+                self.code_frame_instruction = framed_instruction(line, &marked);
+            }
             self.code_frame = match self.code_frame {
                 CodeFrame::Header => CodeFrame::Inside,
                 _ => CodeFrame::Outside,
@@ -291,4 +296,50 @@ fn strip_duration(c: &[u8], start: usize, end: usize) -> usize {
         }
     }
     end
+}
+
+/// The Dockerfile text of a code frame line the frame marks (` 23 | >>> RUN x`: `RUN x`);
+/// `None` for the unmarked context lines (` 22 |     FROM y`) and other lines.
+pub(super) fn marked_frame_line(c: &[u8]) -> Option<&[u8]> {
+    // The number may be gone: a paste that lost the indentation had `9 ` read as BuildKit's
+    // elapsed time.
+    let i = c.iter().take_while(|b| **b == b' ').count();
+    let digits = c[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+    let rest = &c[i + digits..];
+    let rest = rest
+        .strip_prefix(b" | >>>")
+        .or_else(|| (digits == 0).then(|| rest.strip_prefix(b"| >>>")).flatten())?;
+    Some(rest.strip_prefix(b" ").unwrap_or(rest))
+}
+
+/// The instruction of a code frame's marked lines: continuations (`\` at a line's end)
+/// joined, the keyword upper-cased and split from its arguments. Comment lines inside a
+/// continued instruction are dropped, as the parser drops them.
+pub(super) fn framed_instruction(line: u64, marked: &[u8]) -> Option<FramedInstruction> {
+    let text = String::from_utf8_lossy(marked);
+    let mut joined = String::new();
+    for l in text.lines() {
+        let t = l.trim();
+        if t.starts_with('#') && !joined.is_empty() {
+            continue;
+        }
+        let t = t.strip_suffix('\\').unwrap_or(t).trim_end();
+        if t.is_empty() {
+            continue;
+        }
+        if !joined.is_empty() {
+            joined.push(' ');
+        }
+        joined.push_str(t);
+    }
+    let (keyword, args) = joined.split_once(char::is_whitespace)?;
+    if keyword.is_empty() || !keyword.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return None;
+    }
+    let args = step_text(args.trim().as_bytes());
+    (!args.is_empty()).then(|| FramedInstruction {
+        line,
+        instruction: keyword.to_ascii_uppercase(),
+        args,
+    })
 }

@@ -23,7 +23,7 @@ use crate::prefix::{self, Wrapper};
 use crate::reader::{LineFlags, LineRec};
 use crate::step_table::StepTable;
 use crate::steps::{StepId, step_text};
-use crate::{VerdictLine, clean, prompt};
+use crate::{FramedInstruction, VerdictLine, clean, prompt};
 
 /// Upper bound on recorded verdict lines of each kind.
 const MAX_VERDICTS: usize = 64;
@@ -60,6 +60,10 @@ pub(crate) struct Framer {
     /// After the summary block, `Dockerfile:12` code frames still belong to that step.
     last_error_step: Option<StepId>,
     code_frame: CodeFrame,
+    /// The current code frame: its header's line, and its `>>>` lines so far.
+    code_frame_marked: (u64, Vec<u8>),
+    /// The instruction the first complete code frame marked.
+    pub code_frame_instruction: Option<FramedInstruction>,
     /// [`Wrapper::bit`]s of the capturers seen.
     pub wrappers: u8,
     pub builder_legacy: bool,
@@ -275,6 +279,16 @@ impl Framer {
         };
         if self.code_frame == CodeFrame::Inside && !c.starts_with(b"--------") {
             *flags |= LineFlags::FRAMING;
+            if self.code_frame_instruction.is_none()
+                && let Some(text) = buildkit::marked_frame_line(c)
+                && self.code_frame_marked.1.len() < 4096
+            {
+                let buf = &mut self.code_frame_marked.1;
+                if !buf.is_empty() {
+                    buf.push(b'\n');
+                }
+                buf.extend_from_slice(text);
+            }
             return self.last_error_step;
         }
         if self.pending_verdict.is_some()
@@ -294,6 +308,7 @@ impl Framer {
             b'D' if c.starts_with(b"Dockerfile:") && c[11..].iter().all(u8::is_ascii_digit) => {
                 *flags |= LineFlags::FRAMING;
                 self.code_frame = CodeFrame::Header;
+                self.code_frame_marked = (self.line_no, Vec::new());
                 return self.last_error_step;
             }
             b'T' => self.legacy_command_failed(c, flags),
