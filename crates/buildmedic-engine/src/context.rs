@@ -81,6 +81,17 @@ pub(crate) fn context_entities(
     for image in images {
         push("image", image);
     }
+    // The image whose pull progress (`latest: Pulling from library/mysql`) came last before
+    // the evidence: the pull the error interrupted (a missing platform, a full disk, a reset).
+    let evidence_line = first.map(|(_, l)| l).unwrap_or(u64::MAX);
+    if let Some((_, image)) = summary
+        .pulled_images
+        .iter()
+        .rev()
+        .find(|(l, _)| *l <= evidence_line)
+    {
+        push("image", image);
+    }
     ctx
 }
 

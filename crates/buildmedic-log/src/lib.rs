@@ -112,6 +112,10 @@ pub struct LogSummary {
     /// The instruction the first complete code frame marks.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code_frame: Option<FramedInstruction>,
+    /// Images the daemon's pull progress names (`latest: Pulling from library/mysql` gives
+    /// `mysql:latest`), with their lines, in line order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pulled_images: Vec<(u64, String)>,
     /// Number of lines and bytes read (bytes after gzip decoding).
     pub lines: u64,
     pub bytes: u64,

@@ -766,3 +766,13 @@ fn succeeded_plain_steps_drop_their_command_but_failing_and_from_steps_keep_it()
     );
     assert_eq!(failing(&s).command, "pip install nope==0");
 }
+
+#[test]
+fn pull_progress_records_the_pulled_images() {
+    let log = b"$ docker pull --platform linux/arm64 acme/tools\nUsing default tag: latest\nlatest: Pulling from acme/tools\n4f1e2d3c5b6a: Pulling fs layer\n4f1e2d3c5b6a: Download complete\nno matching manifest for linux/arm64/v8 in the manifest list entries\n";
+    let (summary, _) = read(log);
+    assert_eq!(
+        summary.pulled_images,
+        vec![(3, "acme/tools:latest".to_string())]
+    );
+}

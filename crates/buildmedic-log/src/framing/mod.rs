@@ -64,6 +64,8 @@ pub(crate) struct Framer {
     code_frame_marked: (u64, Vec<u8>),
     /// The instruction the first complete code frame marked.
     pub code_frame_instruction: Option<FramedInstruction>,
+    /// Images the daemon's pull progress names (`TAG: Pulling from REPO`), in line order.
+    pub pulled_images: Vec<(u64, String)>,
     /// [`Wrapper::bit`]s of the capturers seen.
     pub wrappers: u8,
     pub builder_legacy: bool,
@@ -130,6 +132,12 @@ impl Framer {
         }
         if special {
             e = s + clean::clean_in_place(&mut buf[s..e]);
+        }
+        if !continued
+            && self.pulled_images.len() < MAX_PULLED_IMAGES
+            && let Some(image) = pulling_from(&buf[s..e])
+        {
+            self.pulled_images.push((self.line_no, image));
         }
         let step = if continued {
             self.last_step
@@ -412,4 +420,67 @@ pub(crate) enum Framed {
     Continue,
     /// The line belongs to this step (or to none); nothing else to do.
     Step(Option<StepId>),
+}
+
+/// At most this many pulled images are kept (the first ones: later pulls of a long log are
+/// mostly the same images again).
+const MAX_PULLED_IMAGES: usize = 16;
+
+/// The image of the daemon's pull progress line `TAG: Pulling from REPO` (moby
+/// distribution/pull_v2.go prints the tag or digest, then `Pulling from` and the repository's
+/// path: no registry host, `library/` for official images): `REPO:TAG` or `REPO@DIGEST`,
+/// `library/` dropped.
+pub(crate) fn pulling_from(line: &[u8]) -> Option<String> {
+    const MARK: &[u8] = b": Pulling from ";
+    if line.len() > 512 || line.first().is_none_or(u8::is_ascii_whitespace) {
+        return None;
+    }
+    let at = memchr::memmem::find(line, MARK)?;
+    let tag = std::str::from_utf8(&line[..at]).ok()?;
+    let repo = std::str::from_utf8(&line[at + MARK.len()..])
+        .ok()?
+        .trim_end();
+    let repo_ok = |r: &str| {
+        !r.is_empty()
+            && r.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-/:".contains(&b))
+    };
+    let tag_ok = !tag.is_empty()
+        && tag
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-:".contains(&b));
+    if !tag_ok || !repo_ok(repo) {
+        return None;
+    }
+    let repo = repo.strip_prefix("library/").unwrap_or(repo);
+    Some(if tag.starts_with("sha256:") {
+        format!("{repo}@{tag}")
+    } else {
+        format!("{repo}:{tag}")
+    })
+}
+
+#[cfg(test)]
+mod pull_tests {
+    use super::pulling_from;
+
+    #[test]
+    fn pull_progress_names_the_image() {
+        let p = |l: &str| pulling_from(l.as_bytes());
+        assert_eq!(
+            p("latest: Pulling from library/mysql").as_deref(),
+            Some("mysql:latest")
+        );
+        assert_eq!(
+            p("3.11-slim: Pulling from acme/python-base").as_deref(),
+            Some("acme/python-base:3.11-slim")
+        );
+        assert_eq!(
+            p("sha256:4f1e2d3c: Pulling from ghcr.io/acme/app").as_deref(),
+            Some("ghcr.io/acme/app@sha256:4f1e2d3c")
+        );
+        assert_eq!(p("  latest: Pulling from library/mysql"), None);
+        assert_eq!(p("note: Pulling from the cache is disabled"), None);
+        assert_eq!(p("Step 3: Pulling from registry"), None);
+    }
 }
