@@ -297,12 +297,25 @@ pub(crate) fn with_context(
             continue;
         }
         for v in values {
-            if !list.contains(v) {
+            if !list.iter().any(|have| same_value(name, have, v)) {
                 list.push(v.clone());
             }
         }
     }
     out
+}
+
+/// Whether two values of entity `name` name the same thing: a file BuildKit prints from the
+/// context root (`/src/app.py`) is the `src/app.py` of the COPY line.
+fn same_value(name: &str, a: &str, b: &str) -> bool {
+    if name != "file" {
+        return a == b;
+    }
+    let bare = |p: &str| -> String {
+        let p = p.strip_prefix("./").unwrap_or(p);
+        p.trim_start_matches('/').to_string()
+    };
+    a == b || bare(a) == bare(b)
 }
 
 /// Base images named by `FROM` steps or BuildKit's metadata loads.
@@ -332,8 +345,11 @@ pub(crate) fn base_images(summary: &LogSummary) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::{
-        copy_sources, image_registry, install_context, install_targets, registry_context, url_host,
+        copy_sources, image_registry, install_context, install_targets, registry_context,
+        same_value, url_host, with_context,
     };
 
     #[test]
@@ -468,5 +484,23 @@ mod tests {
                 "auth.docker.io"
             ]
         );
+    }
+
+    #[test]
+    fn a_context_root_path_and_its_copy_source_are_one_file() {
+        let mut captured = BTreeMap::new();
+        captured.insert(
+            "file".to_string(),
+            vec!["/src/requirements.txt".to_string()],
+        );
+        let mut context = BTreeMap::new();
+        context.insert(
+            "file".to_string(),
+            vec!["src/requirements.txt".to_string(), "setup.py".to_string()],
+        );
+        context.insert("command".to_string(), vec!["/x".to_string()]);
+        let out = with_context(&captured, &context, true);
+        assert_eq!(out["file"], ["/src/requirements.txt", "setup.py"]);
+        assert!(same_value("command", "x", "x") && !same_value("command", "/x", "x"));
     }
 }
