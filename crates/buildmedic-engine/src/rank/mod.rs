@@ -335,6 +335,20 @@ pub(crate) fn conclude(
     });
     let step = step_id.and_then(|id| summary.step(id));
     let images = base_images(summary);
+    // The entities of the primary finding's surroundings (its step, the install commands,
+    // base images, registries of its references), nearest to `first` first.
+    let primary_context = |f: &crate::diagnosis::Finding, first: Option<(Option<StepId>, u64)>| {
+        let mut context = context_entities(
+            step,
+            first,
+            scanner,
+            summary,
+            &images,
+            policy.max_context_values,
+        );
+        add_registries(&mut context, f, policy.max_context_values);
+        context
+    };
 
     // 7: findings.
     for k in &kept {
@@ -345,15 +359,7 @@ pub(crate) fn conclude(
         let mut f = finding(policy, matcher, entry, k, is_primary);
         if is_primary {
             let first = k.matches.first().map(|s| (s.m.step, s.m.line));
-            let mut context = context_entities(
-                step,
-                first,
-                scanner,
-                summary,
-                &images,
-                policy.max_context_values,
-            );
-            add_registries(&mut context, &f, policy.max_context_values);
+            let context = primary_context(&f, first);
             f.steps = entry.render_fix(&with_context(&f.entities, &context, false));
             f.entities = with_context(&f.entities, &context, true);
         }
@@ -383,15 +389,7 @@ pub(crate) fn conclude(
             failing.or(step_id),
         );
         let first = f.lines.first().map(|l| (step_id, *l));
-        let mut context = context_entities(
-            step,
-            first,
-            scanner,
-            summary,
-            &images,
-            policy.max_context_values,
-        );
-        add_registries(&mut context, &f, policy.max_context_values);
+        let context = primary_context(&f, first);
         f.entities = with_context(&f.entities, &context, true);
         if let Some(u) = unknown {
             f.steps = u.render_fix(&f.entities);
