@@ -426,6 +426,9 @@ pub(crate) enum Framed {
 /// mostly the same images again).
 const MAX_PULLED_IMAGES: usize = 16;
 
+/// The longest tag the distribution spec allows (`[\w][\w.-]{0,127}`).
+const MAX_TAG: usize = 128;
+
 /// The image of the daemon's pull progress line `TAG: Pulling from REPO` (moby
 /// distribution/pull_v2.go prints the tag or digest, then `Pulling from` and the repository's
 /// path: no registry host, `library/` for official images): `REPO:TAG` or `REPO@DIGEST`,
@@ -435,7 +438,11 @@ pub(crate) fn pulling_from(line: &[u8]) -> Option<String> {
     if line.len() > 512 || line.first().is_none_or(u8::is_ascii_whitespace) {
         return None;
     }
-    let at = memchr::memmem::find(line, MARK)?;
+    // Every line comes here: no substring search over the line. The tag (at most 128
+    // characters) or digest (`sha256:` + 64 hex) comes first, so the mark starts at one of
+    // the colons near the start.
+    let head = &line[..line.len().min(MAX_TAG + 8)];
+    let at = memchr::memchr_iter(b':', head).find(|&i| line[i..].starts_with(MARK))?;
     let tag = std::str::from_utf8(&line[..at]).ok()?;
     let repo = std::str::from_utf8(&line[at + MARK.len()..])
         .ok()?
