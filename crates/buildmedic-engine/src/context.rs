@@ -64,7 +64,7 @@ pub(crate) fn context_entities(
             .as_ref()
             .filter(|_| verdict.is_none())
             .filter(|f| f.instruction == "RUN")
-            .map(|f| run_args_command(&f.args));
+            .map(|f| instruction_operands(&f.args).to_string());
         for cmd in [prompt_before(None), verdict, framed].into_iter().flatten() {
             push("command", &cmd);
             for (name, value) in install_context(&cmd) {
@@ -95,9 +95,9 @@ pub(crate) fn context_entities(
     ctx
 }
 
-/// The shell command of a `RUN` instruction's arguments: its options (`--mount=...`,
-/// `--network=none`) dropped.
-fn run_args_command(args: &str) -> String {
+/// A Dockerfile instruction's arguments after its options (`RUN --mount=... cmd`,
+/// `COPY --chown=a:b src dst`, `FROM --platform=x image`): the operands.
+fn instruction_operands(args: &str) -> &str {
     let mut rest = args.trim_start();
     while rest.starts_with("--") {
         rest = rest
@@ -105,27 +105,18 @@ fn run_args_command(args: &str) -> String {
             .map_or("", |(_, r)| r)
             .trim_start();
     }
-    rest.to_string()
+    rest
 }
 
 /// The sources of a `COPY`/`ADD` instruction's arguments (shell or JSON form): every
 /// operand but the last (the destination), options (`--from=x`, `--chown=a:b`) skipped.
 /// URLs (`ADD https://...`), expansions and heredocs are no files of the context.
 pub(crate) fn copy_sources(args: &str) -> Vec<String> {
-    let args = args.trim();
-    let operands: Vec<String> = if args.starts_with('[') {
-        serde_json::from_str::<Vec<String>>(args).unwrap_or_default()
+    let rest = instruction_operands(args).trim_end();
+    let operands: Vec<String> = if rest.starts_with('[') {
+        serde_json::from_str::<Vec<String>>(rest).unwrap_or_default()
     } else {
-        let mut words = args.split_whitespace().peekable();
-        // the JSON form after options: `COPY --chown=1000 ["a b", "/app/"]`
-        while words.next_if(|w| w.starts_with("--")).is_some() {}
-        let rest: Vec<&str> = words.collect();
-        let joined = rest.join(" ");
-        if joined.starts_with('[') {
-            serde_json::from_str::<Vec<String>>(&joined).unwrap_or_default()
-        } else {
-            rest.into_iter().map(str::to_string).collect()
-        }
+        rest.split_whitespace().map(str::to_string).collect()
     };
     let Some((_, sources)) = operands.split_last() else {
         return Vec::new();
@@ -323,10 +314,9 @@ pub(crate) fn base_images(summary: &LogSummary) -> Vec<String> {
     let mut out = Vec::new();
     for s in &summary.steps {
         let image = match s.instruction.as_deref() {
-            Some("FROM") => s
-                .command
+            Some("FROM") => instruction_operands(&s.command)
                 .split_whitespace()
-                .find(|w| !w.starts_with("--"))
+                .next()
                 .map(str::to_string),
             _ => s
                 .command
@@ -355,10 +345,10 @@ mod tests {
     #[test]
     fn run_options_are_no_command() {
         assert_eq!(
-            super::run_args_command("--mount=type=cache,target=/root/.cache pip install x"),
+            super::instruction_operands("--mount=type=cache,target=/root/.cache pip install x"),
             "pip install x"
         );
-        assert_eq!(super::run_args_command("make all"), "make all");
+        assert_eq!(super::instruction_operands("make all"), "make all");
     }
 
     #[test]
