@@ -10,8 +10,14 @@
 //!
 //! ```text
 //! input ──► framer thread ──► batch 1, 2, 3 … ──► scan threads (any order)
-//!                                                     └──► merge in order (caller) ──► result
+//!              └─ scans too while batches wait ──┘    └──► merge in order (caller) ──► result
 //! ```
+//!
+//! The framer is one of the `threads`: it spawns `threads - 1` scanners and, whenever framed
+//! batches are waiting (every scanner is busy), scans one itself before it frames the next.
+//! With a framer thread beside `threads` scanners, the scheduler would share the cores
+//! fairly among `threads + 1` busy threads and slow the framer, whose work every batch waits
+//! for, by that share; helping instead keeps every core busy with no thread waiting.
 //!
 //! Memory stays bounded: at most [`POOL_LIMIT`] buffers exist at once; the framer waits for
 //! merged ones to come back before it reads more. Any input works the same way (files,
@@ -21,6 +27,7 @@
 use std::collections::BTreeMap;
 use std::io::{self, Read};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 use crate::LogSummary;
@@ -59,7 +66,7 @@ impl Chunk {
     }
 }
 
-/// Reads a whole log from `input` with `threads` scanning threads: each batch is scanned by
+/// Reads a whole log from `input` on `threads` threads (the framer among them): each batch is scanned by
 /// `sink` on some thread, and `merge` gets every batch with its part, in input order, on the
 /// calling thread. Returns what the framing told.
 pub fn read_log_parallel<R, S, M>(
@@ -76,13 +83,26 @@ where
 {
     let threads = threads.max(1);
     let pool = (2 * threads + 2).min(POOL_LIMIT);
-    let (work_tx, work_rx) = mpsc::sync_channel::<Chunk>(threads);
+    // The pool bounds the batches in flight; the queue never blocks the framer.
+    let (work_tx, work_rx) = mpsc::sync_channel::<Chunk>(pool);
     let work_rx = Mutex::new(work_rx);
+    // Batches sent and not yet taken by a scanner.
+    let queued = AtomicUsize::new(0);
     let (done_tx, done_rx) = mpsc::channel::<(Chunk, S::Part)>();
+    // Takes a waiting batch, if any, without blocking. A scanner waits for work holding the
+    // lock: then it is idle and takes the batch itself (waiting for the lock here would wait
+    // for a batch only this thread can send).
+    let take = |rx: &Mutex<mpsc::Receiver<Chunk>>| -> Option<Chunk> {
+        let chunk = rx.try_lock().ok()?.try_recv().ok()?;
+        queued.fetch_sub(1, Ordering::AcqRel);
+        Some(chunk)
+    };
     // Merged buffers and line tables go back to the framer (large allocations are not
     // made again for every batch).
     let (free_tx, free_rx) = mpsc::channel::<(Vec<u8>, Vec<LineRec>, Vec<StepEvent>)>();
     std::thread::scope(|scope| {
+        let framer_done = done_tx.clone();
+        let (work_rx, queued, take) = (&work_rx, &queued, &take);
         let framer = scope.spawn(move || -> io::Result<LogSummary> {
             let mut filler = Filler::new(input, options);
             let mut reader = LineReader::new();
@@ -121,18 +141,31 @@ where
                     events,
                     before,
                 };
+                queued.fetch_add(1, Ordering::AcqRel);
                 if work_tx.send(chunk).is_err() {
                     break;
                 }
                 seq += 1;
+                // Every scanner is busy while a batch waits (a free one would have taken
+                // it): scan one here rather than frame further ahead.
+                if threads > 1
+                    && queued.load(Ordering::Acquire) > 1
+                    && let Some(chunk) = take(work_rx)
+                {
+                    let part = sink.scan(&chunk.batch());
+                    if framer_done.send((chunk, part)).is_err() {
+                        break;
+                    }
+                }
             }
             drop(work_tx);
+            drop(framer_done);
             Ok(reader.finish(filler.bytes))
         });
 
-        for _ in 0..threads {
+        // The framer scans too: one scanner fewer (with one thread, the framer scans all).
+        for _ in 0..threads.saturating_sub(1).max(1) {
             let done_tx = done_tx.clone();
-            let work_rx = &work_rx;
             scope.spawn(move || {
                 loop {
                     // A poisoned lock means another scanner panicked; the scope reports it.
@@ -141,6 +174,7 @@ where
                         Err(_) => return,
                     };
                     let Ok(chunk) = next else { return };
+                    queued.fetch_sub(1, Ordering::AcqRel);
                     let part = sink.scan(&chunk.batch());
                     if done_tx.send((chunk, part)).is_err() {
                         return;
