@@ -145,9 +145,9 @@ impl Engine {
         }
     }
 
-    /// [`Engine::diagnose`] with options. With several threads one thread frames the log and
-    /// the others match it; the diagnosis is the same as with one (batches are cut at the
-    /// same places and merged in order).
+    /// [`Engine::diagnose`] with options. With several threads one thread frames the log (and
+    /// matches while framed batches wait) and the others match it; the diagnosis is the same
+    /// as with one (batches are cut at the same places and merged in order).
     pub fn diagnose_with<R: Read + Send>(
         &self,
         input: R,
