@@ -1,6 +1,8 @@
 //! Running the fixtures of knowledge-base entries (`buildmedic rules test`).
 
-use buildmedic_kb::{Entry, Expect};
+use std::collections::BTreeMap;
+
+use buildmedic_kb::{Entry, Expect, Severity};
 
 use crate::{Diagnosis, Engine, Status};
 
@@ -53,21 +55,26 @@ fn check(entry: &Entry, fx: &buildmedic_kb::Fixture, d: &Diagnosis) -> Option<St
                     describe()
                 ));
             }
-            let found = d.primary().map(|p| &p.entities);
-            for (name, values) in &fx.entities {
-                for v in values {
-                    let ok = found
-                        .and_then(|e| e.get(name))
-                        .is_some_and(|vs| vs.iter().any(|x| x == v));
-                    if !ok {
-                        return Some(format!(
-                            "expected entity {name} = `{v}`, found {:?}",
-                            found.and_then(|e| e.get(name)).cloned().unwrap_or_default()
-                        ));
-                    }
-                }
+            missing_entity(fx, d.primary().map(|p| &p.entities))
+        }
+        Expect::Warning => {
+            if d.status != Status::Succeeded {
+                return Some(format!(
+                    "expected status succeeded with a `{}` warning, got {}",
+                    entry.kind,
+                    describe()
+                ));
             }
-            None
+            let Some(finding) = d.findings.iter().find(|f| f.kind == entry.kind) else {
+                return Some(format!("expected a `{}` warning, found none", entry.kind));
+            };
+            if finding.severity != Severity::Warning {
+                return Some(format!(
+                    "the `{}` finding has severity {:?}, expected warning",
+                    entry.kind, finding.severity
+                ));
+            }
+            missing_entity(fx, Some(&finding.entities))
         }
         Expect::NotPrimary => (primary == Some(entry.kind.as_str()))
             .then(|| format!("`{}` must not be the primary finding", entry.kind)),
@@ -79,4 +86,23 @@ fn check(entry: &Entry, fx: &buildmedic_kb::Fixture, d: &Diagnosis) -> Option<St
         Expect::Succeeded => (d.status != Status::Succeeded)
             .then(|| format!("expected status succeeded, got {}", describe())),
     }
+}
+
+/// The first of the fixture's entities that `found` lacks, as a failure message.
+fn missing_entity(
+    fx: &buildmedic_kb::Fixture,
+    found: Option<&BTreeMap<String, Vec<String>>>,
+) -> Option<String> {
+    for (name, values) in &fx.entities {
+        for v in values {
+            let have = found.and_then(|e| e.get(name));
+            if !have.is_some_and(|vs| vs.iter().any(|x| x == v)) {
+                return Some(format!(
+                    "expected entity {name} = `{v}`, found {:?}",
+                    have.cloned().unwrap_or_default()
+                ));
+            }
+        }
+    }
+    None
 }

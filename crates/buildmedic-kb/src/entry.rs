@@ -212,6 +212,9 @@ pub enum Expect {
     Absent,
     /// The build is reported as succeeded.
     Succeeded,
+    /// The build is reported as succeeded and the entry's kind is among its findings with
+    /// severity `warning` (a latent problem), carrying the fixture's entities.
+    Warning,
 }
 
 #[derive(Debug, Clone)]

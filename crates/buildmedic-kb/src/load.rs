@@ -415,9 +415,11 @@ pub(crate) fn parse_entry(
                 "not-primary" => Expect::NotPrimary,
                 "absent" => Expect::Absent,
                 "succeeded" => Expect::Succeeded,
+                "warning" => Expect::Warning,
                 other => {
                     return Err(ferr(format!(
-                        "fixture `{}`: expect `{other}` is not one of primary, not-primary, absent, succeeded",
+                        "fixture `{}`: expect `{other}` is not one of primary, not-primary, \
+                         absent, succeeded, warning",
                         f.file
                     )));
                 }

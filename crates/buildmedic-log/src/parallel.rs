@@ -66,9 +66,48 @@ impl Chunk {
     }
 }
 
-/// Reads a whole log from `input` on `threads` threads (the framer among them): each batch is scanned by
-/// `sink` on some thread, and `merge` gets every batch with its part, in input order, on the
-/// calling thread. Returns what the framing told.
+/// The receiving end of the framed batches, shared by the scanners and the framer, with the
+/// count of batches sent and not yet taken (an mpsc channel has no length).
+struct WorkQueue {
+    rx: Mutex<mpsc::Receiver<Chunk>>,
+    waiting: AtomicUsize,
+}
+
+impl WorkQueue {
+    /// Called by the framer before it sends a batch.
+    fn sent(&self) {
+        self.waiting.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// More than one batch waits: every scanner is busy (an idle one would have taken it).
+    fn backlogged(&self) -> bool {
+        self.waiting.load(Ordering::Acquire) > 1
+    }
+
+    fn took(&self, chunk: Chunk) -> Chunk {
+        self.waiting.fetch_sub(1, Ordering::AcqRel);
+        chunk
+    }
+
+    /// Waits for the next batch; `None` when the framer is done, or when another scanner
+    /// panicked holding the lock (the scope reports the panic).
+    fn take(&self) -> Option<Chunk> {
+        let next = self.rx.lock().ok()?.recv();
+        next.ok().map(|chunk| self.took(chunk))
+    }
+
+    /// Takes a waiting batch, if any, without blocking. A scanner waits for work holding the
+    /// lock: then it is idle and takes the batch itself (the framer waiting for the lock
+    /// would wait for a batch only it can send).
+    fn try_take(&self) -> Option<Chunk> {
+        let next = self.rx.try_lock().ok()?.try_recv();
+        next.ok().map(|chunk| self.took(chunk))
+    }
+}
+
+/// Reads a whole log from `input` on `threads` threads (the framer among them): each batch
+/// is scanned by `sink` on some thread, and `merge` gets every batch with its part, in input
+/// order, on the calling thread. Returns what the framing told.
 pub fn read_log_parallel<R, S, M>(
     input: R,
     sink: &S,
@@ -85,24 +124,17 @@ where
     let pool = (2 * threads + 2).min(POOL_LIMIT);
     // The pool bounds the batches in flight; the queue never blocks the framer.
     let (work_tx, work_rx) = mpsc::sync_channel::<Chunk>(pool);
-    let work_rx = Mutex::new(work_rx);
-    // Batches sent and not yet taken by a scanner.
-    let queued = AtomicUsize::new(0);
-    let (done_tx, done_rx) = mpsc::channel::<(Chunk, S::Part)>();
-    // Takes a waiting batch, if any, without blocking. A scanner waits for work holding the
-    // lock: then it is idle and takes the batch itself (waiting for the lock here would wait
-    // for a batch only this thread can send).
-    let take = |rx: &Mutex<mpsc::Receiver<Chunk>>| -> Option<Chunk> {
-        let chunk = rx.try_lock().ok()?.try_recv().ok()?;
-        queued.fetch_sub(1, Ordering::AcqRel);
-        Some(chunk)
+    let queue = WorkQueue {
+        rx: Mutex::new(work_rx),
+        waiting: AtomicUsize::new(0),
     };
+    let (done_tx, done_rx) = mpsc::channel::<(Chunk, S::Part)>();
     // Merged buffers and line tables go back to the framer (large allocations are not
     // made again for every batch).
     let (free_tx, free_rx) = mpsc::channel::<(Vec<u8>, Vec<LineRec>, Vec<StepEvent>)>();
     std::thread::scope(|scope| {
         let framer_done = done_tx.clone();
-        let (work_rx, queued, take) = (&work_rx, &queued, &take);
+        let queue = &queue;
         let framer = scope.spawn(move || -> io::Result<LogSummary> {
             let mut filler = Filler::new(input, options);
             let mut reader = LineReader::new();
@@ -141,7 +173,7 @@ where
                     events,
                     before,
                 };
-                queued.fetch_add(1, Ordering::AcqRel);
+                queue.sent();
                 if work_tx.send(chunk).is_err() {
                     break;
                 }
@@ -149,8 +181,8 @@ where
                 // Every scanner is busy while a batch waits (a free one would have taken
                 // it): scan one here rather than frame further ahead.
                 if threads > 1
-                    && queued.load(Ordering::Acquire) > 1
-                    && let Some(chunk) = take(work_rx)
+                    && queue.backlogged()
+                    && let Some(chunk) = queue.try_take()
                 {
                     let part = sink.scan(&chunk.batch());
                     if framer_done.send((chunk, part)).is_err() {
@@ -163,18 +195,13 @@ where
             Ok(reader.finish(filler.bytes))
         });
 
-        // The framer scans too: one scanner fewer (with one thread, the framer scans all).
+        // The framer scans when batches wait, so `threads - 1` scanners; with one thread,
+        // one scanner beside the framer (the framer never scans then: reading ahead of the
+        // scanner is what it is for).
         for _ in 0..threads.saturating_sub(1).max(1) {
             let done_tx = done_tx.clone();
             scope.spawn(move || {
-                loop {
-                    // A poisoned lock means another scanner panicked; the scope reports it.
-                    let next = match work_rx.lock() {
-                        Ok(rx) => rx.recv(),
-                        Err(_) => return,
-                    };
-                    let Ok(chunk) = next else { return };
-                    queued.fetch_sub(1, Ordering::AcqRel);
+                while let Some(chunk) = queue.take() {
                     let part = sink.scan(&chunk.batch());
                     if done_tx.send((chunk, part)).is_err() {
                         return;
