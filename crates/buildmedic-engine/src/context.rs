@@ -172,11 +172,36 @@ pub(crate) fn install_context(command: &str) -> Vec<(&'static str, String)> {
     out
 }
 
-/// The images of `docker push IMAGE` / `docker pull IMAGE` (also podman, nerdctl, buildah
-/// and `docker image push`): the first operand after the subcommand and its options.
+/// The images of `docker push IMAGE` / `docker pull IMAGE` / `docker run [OPTIONS] IMAGE`
+/// (also podman, nerdctl, buildah, `docker image push` and `docker container run`): the
+/// first operand after the subcommand and its options.
 fn image_operands(command: &str) -> Vec<String> {
     // Options of push/pull that take a value.
     const VALUED: [&str; 4] = ["--platform", "--authfile", "--creds", "--cert-dir"];
+    // Options of run/create that take none (every other one does, unless written `--x=v`).
+    const RUN_FLAGS: [&str; 14] = [
+        "--rm",
+        "--privileged",
+        "--init",
+        "--tty",
+        "--interactive",
+        "--detach",
+        "--read-only",
+        "--publish-all",
+        "--no-healthcheck",
+        "--oom-kill-disable",
+        "--quiet",
+        "--replace",
+        "--sig-proxy",
+        "--disable-content-trust",
+    ];
+    let run_flag = |w: &str| {
+        RUN_FLAGS.contains(&w)
+            || w.contains('=')
+            || (w.len() > 1
+                && !w.starts_with("--")
+                && w[1..].bytes().all(|b| b"itdPq".contains(&b)))
+    };
     let mut out = Vec::new();
     for c in buildmedic_shell::commands(command) {
         let Some(inv) = buildmedic_shell::invocation(&c) else {
@@ -193,15 +218,19 @@ fn image_operands(command: &str) -> Vec<String> {
             .map(|w| w.value.as_str())
             .collect();
         let mut i = 0;
-        if words.first() == Some(&"image") {
+        if matches!(words.first(), Some(&"image" | &"container")) {
             i = 1;
         }
-        if !matches!(words.get(i), Some(&"push" | &"pull")) {
-            continue;
-        }
+        let run = match words.get(i) {
+            Some(&"push" | &"pull") => false,
+            Some(&"run" | &"create") => true,
+            _ => continue,
+        };
         i += 1;
         while let Some(w) = words.get(i) {
-            if VALUED.contains(w) {
+            if run && w.starts_with('-') {
+                i += if run_flag(w) { 1 } else { 2 };
+            } else if VALUED.contains(w) {
                 i += 2;
             } else if w.starts_with('-') {
                 i += 1;
@@ -420,6 +449,17 @@ mod tests {
             images("podman image push localhost/bmfx:2"),
             ["localhost/bmfx:2"]
         );
+        assert_eq!(
+            images(
+                "docker run --rm -it -v /a:/b --name=x -e K=V --gpus all nvidia/cuda:12.2 nvidia-smi"
+            ),
+            ["nvidia/cuda:12.2"]
+        );
+        assert_eq!(
+            images("docker container run -d hello-world"),
+            ["hello-world"]
+        );
+        assert!(images("docker run --rm $IMAGE make").is_empty());
         assert!(images("docker push $IMAGE").is_empty());
         assert!(images("docker build -t bmfx/client .").is_empty());
         assert!(images("echo docker push x").is_empty());

@@ -32,7 +32,30 @@ pub fn prompt_span(s: &[u8]) -> Option<(usize, usize)> {
     (end > start).then_some((start, end))
 }
 
+/// A container client's command pasted without its prompt (`docker push acme/app:1`, also
+/// indented by the paste): the program and a subcommand that names an image or a build.
+fn bare_container_command(s: &[u8]) -> Option<usize> {
+    const PROGRAMS: [&[u8]; 3] = [b"docker ", b"podman ", b"nerdctl "];
+    const SUBCOMMANDS: [&[u8]; 6] = [
+        b"push ", b"pull ", b"build ", b"run ", b"buildx ", b"image ",
+    ];
+    let indent = s.iter().take(5).take_while(|b| **b == b' ').count();
+    let rest = &s[indent..];
+    if !matches!(rest.first(), Some(b'd' | b'p' | b'n')) {
+        return None;
+    }
+    let program = PROGRAMS.iter().find(|p| rest.starts_with(p))?;
+    let sub = &rest[program.len()..];
+    SUBCOMMANDS
+        .iter()
+        .any(|c| sub.starts_with(c) && sub.len() > c.len())
+        .then_some(indent)
+}
+
 fn prompt_start(s: &[u8]) -> Option<usize> {
+    if let Some(at) = bare_container_command(s) {
+        return Some(at);
+    }
     // An indented `+ cmd` / `$ cmd`: an excerpt its paste indented. Column-aligned tables
     // that look alike (mamba's `  + numpy   1.26.4  py311h  conda-forge`) have runs of spaces
     // after the marker; a command that needs them is rare.
@@ -175,5 +198,17 @@ mod tests {
         assert_eq!(cmd("Collecting numpy"), None);
         assert_eq!(cmd("email me@host.com# now"), None);
         assert_eq!(cmd("(unclosed $ x"), None);
+        assert_eq!(
+            cmd("  docker push acme/app:106"),
+            Some("docker push acme/app:106".into())
+        );
+        assert_eq!(
+            cmd("podman build -t x ."),
+            Some("podman build -t x .".into())
+        );
+        assert_eq!(cmd("docker push"), None);
+        assert_eq!(cmd("docker pushed the image"), None);
+        assert_eq!(cmd("dockerd push x"), None);
+        assert_eq!(cmd("      docker push x"), None);
     }
 }

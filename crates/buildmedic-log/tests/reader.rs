@@ -177,6 +177,27 @@ ERROR: process \"/bin/sh -c pip3 install -r r.txt\" did not complete successfull
     assert!(s.failures.is_empty());
 }
 
+/// docker/build-push-action rethrows buildx's verdict as `buildx failed with: ...`, after
+/// `Error: ` or as a GitHub annotation: still the verdict, with its command and exit code.
+#[test]
+fn build_push_action_rethrown_verdict() {
+    for prefix in ["Error: ", "##[error]"] {
+        let log = format!(
+            "{prefix}buildx failed with: ERROR: failed to solve: process \"/bin/bash -c npm ci && npm run build\" did not complete successfully: exit code: 2\n"
+        );
+        let (s, _) = read(log.as_bytes());
+        assert_eq!(s.verdict, BuildVerdict::Failed, "{prefix}");
+        assert_eq!(
+            s.failures[0].command.as_deref(),
+            Some("npm ci && npm run build")
+        );
+        assert_eq!(s.failures[0].exit_code, Some(2));
+    }
+    // The words alone are not a verdict.
+    let (s, _) = read(b"buildx failed with: a cache miss, retrying\n");
+    assert!(s.failures.is_empty());
+}
+
 /// BuildKit's code frame (`Dockerfile:23`, dashed rules, ` 23 | >>> RUN ...`) marks the
 /// failed instruction: its marked lines, continuations joined, are the framed instruction;
 /// unmarked context lines and later frames are not.

@@ -223,9 +223,16 @@ impl Framer {
         None
     }
 
-    /// Lines starting with `E`, `e` or `f`: BuildKit's build-level verdicts (and ACR's
-    /// `Executing step ID`).
+    /// Lines starting with `E`, `e`, `f` or `b`: BuildKit's build-level verdicts (and ACR's
+    /// `Executing step ID`), also as docker/build-push-action rethrows them.
     pub(super) fn solve_failed(&mut self, c: &[u8], flags: &mut LineFlags) -> Framed {
+        // docker/build-push-action (src/main.ts) throws `buildx failed with: <buildx's last
+        // stderr line>`; the Actions toolkit prints it after `Error: `, or as an annotation
+        // (`##[error]`, already stripped).
+        let c = [&b"Error: buildx failed with: "[..], b"buildx failed with: "]
+            .iter()
+            .find_map(|p| c.strip_prefix(*p))
+            .unwrap_or(c);
         let lower_start = |p: &[u8]| c.len() >= p.len() && c[..p.len()].eq_ignore_ascii_case(p);
         if lower_start(b"ERROR: failed to solve")
             || lower_start(b"ERROR: failed to build")

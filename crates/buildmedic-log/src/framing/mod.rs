@@ -135,7 +135,7 @@ impl Framer {
         }
         if !continued
             && self.pulled_images.len() < MAX_PULLED_IMAGES
-            && let Some(image) = pulling_from(&buf[s..e])
+            && let Some(image) = pulling_from(&buf[s..e]).or_else(|| pull_announced(&buf[s..e]))
         {
             self.pulled_images.push((self.line_no, image));
         }
@@ -326,7 +326,7 @@ impl Framer {
                 Framed::Continue => self.solve_failed(c, flags),
                 framed => framed,
             },
-            b'e' | b'f' => self.solve_failed(c, flags),
+            b'e' | b'f' | b'b' => self.solve_failed(c, flags),
             b'#' => self.github_line(c, flags),
             b'P' => self.codebuild_phase(c, flags),
             b'F' => self.jenkins_finished(c, flags),
@@ -467,9 +467,73 @@ pub(crate) fn pulling_from(line: &[u8]) -> Option<String> {
     })
 }
 
+/// The image of a line a client prints before it pulls: docker/cli's `Unable to find image
+/// 'IMAGE' locally` (cli/command/container/create.go), containers/common's `Trying to pull
+/// IMAGE...` (libimage/pull.go, podman and buildah), the RHEL docker 1.x `Trying to pull
+/// repository IMAGE ...`, moby's v1 `Pulling repository IMAGE` (distribution/pull_v1.go) and
+/// kaniko's `Retrieving image manifest IMAGE` (pkg/image/remote/remote.go, after its level
+/// prefix). The reference as printed.
+pub(crate) fn pull_announced(line: &[u8]) -> Option<String> {
+    const ANNOUNCES: [(&[u8], &[u8]); 5] = [
+        (b"Unable to find image '", b"' locally"),
+        (b"Trying to pull repository ", b" ..."),
+        (b"Trying to pull ", b"..."),
+        (b"Pulling repository ", b""),
+        (b"Retrieving image manifest ", b""),
+    ];
+    if line.len() > 512 || !matches!(line.first(), Some(b'U' | b'T' | b'P' | b'R')) {
+        return None;
+    }
+    let line = line.trim_ascii_end();
+    let image = ANNOUNCES.iter().find_map(|(head, tail)| {
+        line.strip_prefix(*head)?
+            .strip_suffix(*tail)
+            .map(<[u8]>::trim_ascii)
+    })?;
+    let ok = !image.is_empty()
+        && image
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-/:@".contains(b));
+    // Docker Hub's official images as `pulling_from` names them.
+    let image = [&b"docker.io/library/"[..], b"library/"]
+        .iter()
+        .find_map(|p| image.strip_prefix(*p))
+        .unwrap_or(image);
+    ok.then(|| String::from_utf8_lossy(image).into_owned())
+}
+
 #[cfg(test)]
 mod pull_tests {
-    use super::pulling_from;
+    use super::{pull_announced, pulling_from};
+
+    #[test]
+    fn pull_announcements_name_the_image() {
+        let p = |l: &str| pull_announced(l.as_bytes());
+        assert_eq!(
+            p("Unable to find image 'hello-world:latest' locally").as_deref(),
+            Some("hello-world:latest")
+        );
+        assert_eq!(
+            p("Trying to pull repository docker.io/acme/app ... ").as_deref(),
+            Some("docker.io/acme/app")
+        );
+        assert_eq!(
+            p("Trying to pull quay.io/acme/app:1.2...").as_deref(),
+            Some("quay.io/acme/app:1.2")
+        );
+        assert_eq!(
+            p("Pulling repository docker.io/library/busybox").as_deref(),
+            Some("busybox")
+        );
+        assert_eq!(
+            p("Retrieving image manifest build_base").as_deref(),
+            Some("build_base")
+        );
+        // Sentences that start alike are not announcements.
+        assert_eq!(p("Trying to pull the image again in 5 seconds"), None);
+        assert_eq!(p("Unable to find image 'a b' locally"), None);
+        assert_eq!(p("Retrieving image manifest"), None);
+    }
 
     #[test]
     fn pull_progress_names_the_image() {
