@@ -256,6 +256,21 @@ struct RawFixture {
 }
 
 /// 1-based line and column of byte offset `at` in `text`.
+/// Where the lines of a text start, for the line numbers of many offsets in it (each
+/// signature and fixture of a file records its line).
+struct LineStarts(Vec<usize>);
+
+impl LineStarts {
+    fn new(text: &str) -> Self {
+        LineStarts(memchr::memchr_iter(b'\n', text.as_bytes()).collect())
+    }
+
+    /// The 1-based line of byte offset `at` (as [`line_col`]).
+    fn line(&self, at: usize) -> usize {
+        self.0.partition_point(|&nl| nl < at) + 1
+    }
+}
+
 fn line_col(text: &str, at: usize) -> (usize, usize) {
     let at = at.min(text.len());
     let before = &text.as_bytes()[..at];
@@ -282,6 +297,7 @@ fn parse_toml<T: serde::de::DeserializeOwned>(text: &str, path: &Path) -> Result
 struct SignatureSource<'a> {
     path: &'a Path,
     text: &'a str,
+    lines: LineStarts,
     emitter: Option<String>,
     sources: Vec<String>,
 }
@@ -304,7 +320,8 @@ pub(crate) fn parse_entry(
     // The index lists the signatures in parse order; one it does not list is checked.
     let trusted_at = |n: usize| trusted.and_then(|t| t.signatures.get(n));
     let raw: RawEntry = parse_toml(text, path)?;
-    let line_of = |span: std::ops::Range<usize>| line_col(text, span.start).0;
+    let text_lines = LineStarts::new(text);
+    let line_of = |span: std::ops::Range<usize>| text_lines.line(span.start);
     let err = |line: usize, message: String| KbError::invalid(path, Some(text), line, 1, message);
 
     let kind = raw.kind.get_ref().clone();
@@ -352,6 +369,7 @@ pub(crate) fn parse_entry(
     let own = SignatureSource {
         path,
         text,
+        lines: LineStarts::new(text),
         emitter: None,
         sources: Vec::new(),
     };
@@ -374,6 +392,7 @@ pub(crate) fn parse_entry(
         let source = SignatureSource {
             path: sig_path,
             text: sig_text,
+            lines: LineStarts::new(sig_text),
             emitter: file.emitter.clone().or(stem),
             sources: file
                 .source
@@ -406,8 +425,11 @@ pub(crate) fn parse_entry(
     let mut files: BTreeMap<String, Cow<'static, [u8]>> = fixture_files.into_iter().collect();
     let mut fixtures = Vec::new();
     for (spec_path, spec_text, specs) in fixture_specs {
+        let spec_lines = (!specs.is_empty()).then(|| LineStarts::new(spec_text));
         for spanned in specs {
-            let line = line_col(spec_text, spanned.span().start).0;
+            let line = spec_lines
+                .as_ref()
+                .map_or(1, |l| l.line(spanned.span().start));
             let ferr = |m: String| KbError::invalid(spec_path, Some(spec_text), line, 1, m);
             let f = spanned.get_ref();
             let expect = match f.expect.as_str() {
@@ -481,7 +503,7 @@ fn parse_signature(
     ids: &mut HashSet<String>,
     trusted: Option<&IndexSignature>,
 ) -> Result<SignatureDef, KbError> {
-    let line = line_col(file.text, spanned.span().start).0;
+    let line = file.lines.line(spanned.span().start);
     let s = spanned.get_ref();
     let serr = |m: String| {
         KbError::invalid(
@@ -1039,5 +1061,14 @@ weight = 0.5
     fn line_col_counts_from_one() {
         assert_eq!(line_col("ab\ncd", 0), (1, 1));
         assert_eq!(line_col("ab\ncd", 4), (2, 2));
+    }
+
+    #[test]
+    fn line_starts_agree_with_line_col() {
+        let text = "a\n\nbc\nd\n";
+        let lines = LineStarts::new(text);
+        for at in 0..=text.len() {
+            assert_eq!(lines.line(at), line_col(text, at).0, "offset {at}");
+        }
     }
 }

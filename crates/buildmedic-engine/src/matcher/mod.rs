@@ -120,6 +120,10 @@ pub struct Matcher {
     /// Kind ids, in knowledge-base order.
     pub kinds: Vec<String>,
     pub signatures: Vec<CompiledSignature>,
+    /// The `tail` signatures (matched on last lines only, not scanned for) with their
+    /// triggers: a last line that holds none of them cannot match, and the signature's entry
+    /// is then not parsed (empty: no literal is known, so the regex decides).
+    pub tails: Vec<(u32, Vec<Box<[u8]>>)>,
     /// Distinct trigger literals.
     literals: Vec<Vec<u8>>,
     /// `literal_signatures[starts[l]..starts[l + 1]]`: the signatures of literal `l`.
@@ -205,8 +209,11 @@ impl Matcher {
     ) -> Result<Self, MatcherError> {
         // Distinct literals and, for each, its signatures (in knowledge-base order).
         let mut pairs: Vec<(&[u8], Option<usize>, u32)> = Vec::new();
+        let mut tails = Vec::new();
         for (i, (s, ts)) in signatures.iter().zip(triggers).enumerate() {
             if s.tail {
+                let literals = ts.iter().map(|(t, _)| Box::from(t.as_ref())).collect();
+                tails.push((i as u32, literals));
                 continue;
             }
             for (t, w) in ts {
@@ -258,6 +265,7 @@ impl Matcher {
         Ok(Matcher {
             kinds,
             signatures,
+            tails,
             literals,
             starts,
             literal_signatures,

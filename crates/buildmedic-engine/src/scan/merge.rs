@@ -154,9 +154,7 @@ impl<'m> Merger<'m> {
     /// stops early would stop (the failing step, the last unfinished one, and lines outside
     /// steps).
     fn tails(&self, summary: &LogSummary) -> Vec<Match> {
-        let tail_sigs: Vec<usize> = (0..self.matcher.signatures.len())
-            .filter(|&i| self.matcher.signatures[i].tail)
-            .collect();
+        let tail_sigs = &self.matcher.tails;
         let mut out = Vec::new();
         if tail_sigs.is_empty() {
             return out;
@@ -173,7 +171,15 @@ impl<'m> Merger<'m> {
             let Some((line, text)) = bucket.and_then(|b| b.tail.last()) else {
                 continue;
             };
-            for &i in &tail_sigs {
+            for (i, triggers) in tail_sigs {
+                let may_match = triggers.is_empty()
+                    || triggers
+                        .iter()
+                        .any(|t| memchr::memmem::find(text.as_bytes(), t).is_some());
+                if !may_match {
+                    continue;
+                }
+                let i = *i as usize;
                 let def = &self.matcher.signatures[i].def;
                 let Some(captures) = captures_of(&def.regex, text.as_bytes()) else {
                     continue;
