@@ -43,11 +43,35 @@ pub struct GramFilter {
     keys: Vec<u32>,
     groups: Vec<(u32, u32)>,
     table_bits: u32,
-    /// (literal, offset of the gram in the literal).
-    entries: Vec<(u32, u32)>,
+    /// The literals whose window has a gram, with where.
+    entries: Vec<Entry>,
     /// All literals, concatenated; `spans[l]` is literal `l`.
     bytes: Vec<u8>,
     spans: Vec<(u32, u32)>,
+}
+
+/// A literal whose window holds a gram: which, where the gram is in it, and a second gram of
+/// the literal to compare before the whole literal (most gram hits are the gram in other
+/// words: `cond` of `$ conda` in every `conda`).
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    literal: u32,
+    offset: u32,
+    check_offset: u32,
+    check: u32,
+}
+
+impl Entry {
+    fn new(literal: u32, l: &[u8], offset: usize) -> Self {
+        // The literal's first gram, or its last when the hit gram is the first.
+        let check_offset = if offset == 0 { l.len() - 4 } else { 0 };
+        Entry {
+            literal,
+            offset: offset as u32,
+            check_offset: check_offset as u32,
+            check: gram(l, check_offset),
+        }
+    }
 }
 
 fn gram(s: &[u8], at: usize) -> u32 {
@@ -113,7 +137,8 @@ impl GramFilter {
             let g = grams[i].0;
             let start = entries.len() as u32;
             while i < grams.len() && grams[i].0 == g {
-                entries.push((grams[i].1, grams[i].2));
+                let (_, l, off) = grams[i];
+                entries.push(Entry::new(l, &literals[l as usize], off as usize));
                 i += 1;
             }
             let mut slot = table_hash(g, table_bits);
@@ -194,15 +219,19 @@ impl GramFilter {
                 return;
             }
             if self.keys[slot] == g {
-                for &(l, off) in &self.entries[start as usize..end as usize] {
-                    let Some(q) = p.checked_sub(off as usize) else {
+                for e in &self.entries[start as usize..end as usize] {
+                    let Some(q) = p.checked_sub(e.offset as usize) else {
                         continue;
                     };
-                    let lit = self.literal(l);
+                    let c = q + e.check_offset as usize;
+                    if c + 4 > text.len() || gram(text, c) != e.check {
+                        continue;
+                    }
+                    let lit = self.literal(e.literal);
                     if text.get(q..q + lit.len()) == Some(lit) {
                         out.push(Hit {
                             pos: (base + q) as u32,
-                            literal: l,
+                            literal: e.literal,
                         });
                     }
                 }
