@@ -255,7 +255,6 @@ struct RawFixture {
     entities: BTreeMap<String, Vec<String>>,
 }
 
-/// 1-based line and column of byte offset `at` in `text`.
 /// Where the lines of a text start, for the line numbers of many offsets in it (each
 /// signature and fixture of a file records its line).
 struct LineStarts(Vec<usize>);
@@ -271,6 +270,7 @@ impl LineStarts {
     }
 }
 
+/// 1-based line and column of byte offset `at` in `text`.
 fn line_col(text: &str, at: usize) -> (usize, usize) {
     let at = at.min(text.len());
     let before = &text.as_bytes()[..at];
@@ -297,7 +297,7 @@ fn parse_toml<T: serde::de::DeserializeOwned>(text: &str, path: &Path) -> Result
 struct SignatureSource<'a> {
     path: &'a Path,
     text: &'a str,
-    lines: LineStarts,
+    lines: &'a LineStarts,
     emitter: Option<String>,
     sources: Vec<String>,
 }
@@ -369,7 +369,7 @@ pub(crate) fn parse_entry(
     let own = SignatureSource {
         path,
         text,
-        lines: LineStarts::new(text),
+        lines: &text_lines,
         emitter: None,
         sources: Vec::new(),
     };
@@ -377,14 +377,19 @@ pub(crate) fn parse_entry(
         let t = trusted_at(signatures.len());
         signatures.push(parse_signature(&own, spanned, &origin, &mut ids, t)?);
     }
-    let mut fixture_specs: Vec<(&Path, &str, &[Spanned<RawFixture>])> =
-        vec![(path, text, raw.fixture.as_slice())];
+    let mut fixture_specs: Vec<(&Path, &str, &LineStarts, &[Spanned<RawFixture>])> =
+        vec![(path, text, &text_lines, raw.fixture.as_slice())];
     let mut parsed_files = Vec::with_capacity(signature_files.len());
     for (sig_path, sig_text) in signature_files {
         let file: RawSignatureFile = parse_toml(sig_text, sig_path)?;
-        parsed_files.push((sig_path.as_path(), *sig_text, file));
+        parsed_files.push((
+            sig_path.as_path(),
+            *sig_text,
+            LineStarts::new(sig_text),
+            file,
+        ));
     }
-    for (sig_path, sig_text, file) in &parsed_files {
+    for (sig_path, sig_text, sig_lines, file) in &parsed_files {
         let (sig_path, sig_text) = (*sig_path, *sig_text);
         let stem = sig_path
             .file_stem()
@@ -392,7 +397,7 @@ pub(crate) fn parse_entry(
         let source = SignatureSource {
             path: sig_path,
             text: sig_text,
-            lines: LineStarts::new(sig_text),
+            lines: sig_lines,
             emitter: file.emitter.clone().or(stem),
             sources: file
                 .source
@@ -404,7 +409,7 @@ pub(crate) fn parse_entry(
             let t = trusted_at(signatures.len());
             signatures.push(parse_signature(&source, spanned, &origin, &mut ids, t)?);
         }
-        fixture_specs.push((sig_path, sig_text, file.fixture.as_slice()));
+        fixture_specs.push((sig_path, sig_text, sig_lines, file.fixture.as_slice()));
     }
     if let Some(b) = raw.benign.iter().find(|b| b.len() < literals::MIN_TRIGGER) {
         return Err(err(
@@ -424,12 +429,9 @@ pub(crate) fn parse_entry(
 
     let mut files: BTreeMap<String, Cow<'static, [u8]>> = fixture_files.into_iter().collect();
     let mut fixtures = Vec::new();
-    for (spec_path, spec_text, specs) in fixture_specs {
-        let spec_lines = (!specs.is_empty()).then(|| LineStarts::new(spec_text));
+    for (spec_path, spec_text, spec_lines, specs) in fixture_specs {
         for spanned in specs {
-            let line = spec_lines
-                .as_ref()
-                .map_or(1, |l| l.line(spanned.span().start));
+            let line = spec_lines.line(spanned.span().start);
             let ferr = |m: String| KbError::invalid(spec_path, Some(spec_text), line, 1, m);
             let f = spanned.get_ref();
             let expect = match f.expect.as_str() {

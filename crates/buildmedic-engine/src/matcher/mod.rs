@@ -121,9 +121,8 @@ pub struct Matcher {
     pub kinds: Vec<String>,
     pub signatures: Vec<CompiledSignature>,
     /// The `tail` signatures (matched on last lines only, not scanned for) with their
-    /// triggers: a last line that holds none of them cannot match, and the signature's entry
-    /// is then not parsed (empty: no literal is known, so the regex decides).
-    pub tails: Vec<(u32, Vec<Box<[u8]>>)>,
+    /// triggers, see [`Matcher::tail_candidates`].
+    tails: Vec<(u32, Vec<Cow<'static, [u8]>>)>,
     /// Distinct trigger literals.
     literals: Vec<Vec<u8>>,
     /// `literal_signatures[starts[l]..starts[l + 1]]`: the signatures of literal `l`.
@@ -212,8 +211,7 @@ impl Matcher {
         let mut tails = Vec::new();
         for (i, (s, ts)) in signatures.iter().zip(triggers).enumerate() {
             if s.tail {
-                let literals = ts.iter().map(|(t, _)| Box::from(t.as_ref())).collect();
-                tails.push((i as u32, literals));
+                tails.push((i as u32, ts.iter().map(|(t, _)| t.clone()).collect()));
                 continue;
             }
             for (t, w) in ts {
@@ -275,6 +273,25 @@ impl Matcher {
             benign: Vec::new(),
             benign_automaton: OnceLock::new(),
         })
+    }
+
+    /// The `tail` signatures that may match `line`: those whose triggers it holds one of
+    /// (or that have none). The others cannot match, and their entries are not parsed.
+    pub fn tail_candidates<'a>(&'a self, line: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
+        self.tails
+            .iter()
+            .filter(move |(_, triggers)| {
+                triggers.is_empty()
+                    || triggers
+                        .iter()
+                        .any(|t| memchr::memmem::find(line, t).is_some())
+            })
+            .map(|(i, _)| *i as usize)
+    }
+
+    /// Every `tail` signature, by index.
+    pub fn tail_signatures(&self) -> impl Iterator<Item = usize> + '_ {
+        self.tails.iter().map(|(i, _)| *i as usize)
     }
 
     /// How much `line` looks like an error, 0 for the entries' benign lines; see

@@ -154,9 +154,8 @@ impl<'m> Merger<'m> {
     /// stops early would stop (the failing step, the last unfinished one, and lines outside
     /// steps).
     fn tails(&self, summary: &LogSummary) -> Vec<Match> {
-        let tail_sigs = &self.matcher.tails;
         let mut out = Vec::new();
-        if tail_sigs.is_empty() {
+        if self.matcher.tail_signatures().next().is_none() {
             return out;
         }
         let mut steps = vec![None];
@@ -171,15 +170,7 @@ impl<'m> Merger<'m> {
             let Some((line, text)) = bucket.and_then(|b| b.tail.last()) else {
                 continue;
             };
-            for (i, triggers) in tail_sigs {
-                let may_match = triggers.is_empty()
-                    || triggers
-                        .iter()
-                        .any(|t| memchr::memmem::find(text.as_bytes(), t).is_some());
-                if !may_match {
-                    continue;
-                }
-                let i = *i as usize;
+            for i in self.matcher.tail_candidates(text.as_bytes()) {
                 let def = &self.matcher.signatures[i].def;
                 let Some(captures) = captures_of(&def.regex, text.as_bytes()) else {
                     continue;

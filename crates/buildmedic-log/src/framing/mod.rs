@@ -459,7 +459,7 @@ pub(crate) fn pulling_from(line: &[u8]) -> Option<String> {
     if !tag_ok || !repo_ok(repo) {
         return None;
     }
-    let repo = repo.strip_prefix("library/").unwrap_or(repo);
+    let repo = hub_short_name(repo);
     Some(if tag.starts_with("sha256:") {
         format!("{repo}@{tag}")
     } else {
@@ -490,16 +490,21 @@ pub(crate) fn pull_announced(line: &[u8]) -> Option<String> {
             .strip_suffix(*tail)
             .map(<[u8]>::trim_ascii)
     })?;
+    let image = std::str::from_utf8(image).ok()?;
     let ok = !image.is_empty()
         && image
-            .iter()
-            .all(|b| b.is_ascii_alphanumeric() || b"._-/:@".contains(b));
-    // Docker Hub's official images as `pulling_from` names them.
-    let image = [&b"docker.io/library/"[..], b"library/"]
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-/:@".contains(&b));
+    ok.then(|| hub_short_name(image).to_string())
+}
+
+/// A Docker Hub official image by its short name, as the daemon's pull progress names it
+/// (`library/mysql` and `docker.io/library/mysql` are `mysql`).
+fn hub_short_name(repo: &str) -> &str {
+    ["docker.io/library/", "library/"]
         .iter()
-        .find_map(|p| image.strip_prefix(*p))
-        .unwrap_or(image);
-    ok.then(|| String::from_utf8_lossy(image).into_owned())
+        .find_map(|p| repo.strip_prefix(p))
+        .unwrap_or(repo)
 }
 
 #[cfg(test)]
