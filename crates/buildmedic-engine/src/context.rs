@@ -85,7 +85,7 @@ pub(crate) fn context_entities(
     // the evidence: the pull the error interrupted (a missing platform, a full disk, a reset).
     let evidence_line = first.map(|(_, l)| l).unwrap_or(u64::MAX);
     if let Some((_, image)) = summary
-        .pulled_images
+        .announced_images
         .iter()
         .rev()
         .find(|(l, _)| *l <= evidence_line)
@@ -157,6 +157,14 @@ pub(crate) fn install_context(command: &str) -> Vec<(&'static str, String)> {
             if !t.has_expansion() {
                 out.push(("file", t.value.clone()));
             }
+        }
+        // `conda env create` / `conda env update` without `-f` read `environment.yml` of the
+        // working directory (conda's conda_env/cli/main_create.py default for --file).
+        if install.manager == buildmedic_shell::Manager::Conda
+            && install.subcommand.starts_with("env ")
+            && install.requirement_files.is_empty()
+        {
+            out.push(("file", "environment.yml".to_string()));
         }
         for t in &install.channels {
             if !t.has_expansion() {
@@ -243,6 +251,43 @@ fn image_operands(command: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// The `-f FILE` / `--file FILE` / `--file=FILE` of a `docker build` (also `docker buildx
+/// build`, `docker image build`, podman, buildah `bud`/`build`, nerdctl) in `command`.
+pub(crate) fn build_file_option(command: &str) -> Option<String> {
+    for c in buildmedic_shell::commands(command) {
+        let Some(inv) = buildmedic_shell::invocation(&c) else {
+            continue;
+        };
+        if !matches!(
+            inv.program.as_str(),
+            "docker" | "podman" | "nerdctl" | "buildah"
+        ) {
+            continue;
+        }
+        let words: Vec<&str> = c.words[inv.index + 1..]
+            .iter()
+            .map(|w| w.value.as_str())
+            .collect();
+        let Some(at) = words
+            .iter()
+            .position(|w| matches!(*w, "build" | "bud"))
+            .filter(|&i| i <= 2)
+        else {
+            continue;
+        };
+        let mut rest = words[at + 1..].iter();
+        while let Some(w) = rest.next() {
+            if *w == "-f" || *w == "--file" {
+                return rest.next().map(|v| (*v).to_string());
+            }
+            if let Some(v) = w.strip_prefix("--file=") {
+                return Some(v.to_string());
+            }
+        }
+    }
+    None
 }
 
 /// The packages of [`install_context`] alone.
@@ -370,6 +415,46 @@ mod tests {
         copy_sources, image_registry, install_context, install_targets, registry_context,
         same_value, url_host, with_context,
     };
+
+    #[test]
+    fn build_file_option_of_build_commands() {
+        let f = |c: &str| super::build_file_option(c);
+        assert_eq!(
+            f("docker build -f docker/Dockerfile.gpu -t acme/app .").as_deref(),
+            Some("docker/Dockerfile.gpu")
+        );
+        assert_eq!(
+            f("docker buildx build --file=ci.Dockerfile --push .").as_deref(),
+            Some("ci.Dockerfile")
+        );
+        assert_eq!(
+            f("podman build --file Containerfile .").as_deref(),
+            Some("Containerfile")
+        );
+        assert_eq!(f("docker build -t acme/app ."), None);
+        assert_eq!(f("docker run -f x acme/app"), None);
+        assert_eq!(f("make build -f x"), None);
+    }
+
+    #[test]
+    fn conda_env_create_reads_environment_yml_by_default() {
+        let files = |c: &str| -> Vec<String> {
+            install_context(c)
+                .into_iter()
+                .filter(|(n, _)| *n == "file")
+                .map(|(_, v)| v)
+                .collect()
+        };
+        assert_eq!(
+            files("conda env create --copy -p /opt/env"),
+            vec!["environment.yml"]
+        );
+        assert_eq!(
+            files("conda env create -f env/gpu.yml"),
+            vec!["env/gpu.yml"]
+        );
+        assert!(files("conda create -n x python=3.11").is_empty());
+    }
 
     #[test]
     fn run_options_are_no_command() {

@@ -115,7 +115,7 @@ pub struct LogSummary {
     /// Images the daemon's pull progress names (`latest: Pulling from library/mysql` gives
     /// `mysql:latest`), with their lines, in line order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub pulled_images: Vec<(u64, String)>,
+    pub announced_images: Vec<(u64, String)>,
     /// Number of lines and bytes read (bytes after gzip decoding).
     pub lines: u64,
     pub bytes: u64,

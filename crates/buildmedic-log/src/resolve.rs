@@ -16,7 +16,7 @@ pub(crate) fn resolve(framer: Framer, bytes: u64) -> LogSummary {
         builder_buildkit,
         line_no,
         code_frame_instruction,
-        pulled_images,
+        announced_images,
         ..
     } = framer;
     // Succeeded steps keep their command only while a later line may still report them
@@ -142,7 +142,7 @@ pub(crate) fn resolve(framer: Framer, bytes: u64) -> LogSummary {
         failures,
         successes,
         code_frame: code_frame_instruction,
-        pulled_images,
+        announced_images,
         lines: line_no,
         bytes,
     }

@@ -328,6 +328,23 @@ executor failed running [/bin/sh -c conda env create -f environment.yml]: exit c
 }
 
 #[test]
+fn tty_command_cut_at_the_terminal_width_is_completed_by_the_summary() {
+    let log = b" => ERROR [4/9] RUN echo '  - bmfx' >> /tmp/environment.  14.1s\n\
+------\n > [4/9] RUN echo '  - bmfx' >> /tmp/environment.yml && conda env create -f /tmp/environment.yml:\n\
+12.96 ResolvePackageNotFound:\n12.96   - bmfx=1.5\n------\n";
+    let (s, _) = read(log);
+    assert_eq!(
+        failing(&s).command,
+        "echo '  - bmfx' >> /tmp/environment.yml && conda env create -f /tmp/environment.yml"
+    );
+    // Only a cut command is completed: a summary that says something else keeps the step's.
+    let log =
+        b" => ERROR [4/9] RUN make all  3.0s\n------\n > [4/9] RUN ninja -C out:\n3.0 x\n------\n";
+    let (s, _) = read(log);
+    assert_eq!(failing(&s).command, "make all");
+}
+
+#[test]
 fn acr_task_wrapping_legacy_build() {
     let log = b"2020/05/24 04:28:30 Downloading source code...\n\
 2020/05/24 04:28:32 Executing step ID: acb_step_0. Timeout(sec): 5400, Working directory: '', Network: 'acb_default_network'\n\
@@ -789,11 +806,11 @@ fn succeeded_plain_steps_drop_their_command_but_failing_and_from_steps_keep_it()
 }
 
 #[test]
-fn pull_progress_records_the_pulled_images() {
+fn pull_progress_records_the_announced_images() {
     let log = b"$ docker pull --platform linux/arm64 acme/tools\nUsing default tag: latest\nlatest: Pulling from acme/tools\n4f1e2d3c5b6a: Pulling fs layer\n4f1e2d3c5b6a: Download complete\nno matching manifest for linux/arm64/v8 in the manifest list entries\n";
     let (summary, _) = read(log);
     assert_eq!(
-        summary.pulled_images,
+        summary.announced_images,
         vec![(3, "acme/tools:latest".to_string())]
     );
 }

@@ -53,7 +53,8 @@ impl Manager {
             "apt-get" | "apt" => Manager::Apt,
             "apk" => Manager::Apk,
             "yum" | "dnf" | "microdnf" => Manager::Yum,
-            _ if versioned("pip") => Manager::Pip,
+            // peep (erikrose/peep) takes pip install's arguments: `peep install -r FILE`.
+            _ if versioned("pip") || program == "peep" || program == "peep.py" => Manager::Pip,
             _ => return None,
         })
     }

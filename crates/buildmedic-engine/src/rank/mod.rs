@@ -347,6 +347,7 @@ pub(crate) fn conclude(
             policy.max_context_values,
         );
         add_registries(&mut context, f, policy.max_context_values);
+        add_dockerfile(&mut context, f);
         context
     };
 
@@ -427,6 +428,36 @@ fn above_min<'a>(
         ));
     }
     kept
+}
+
+/// The Dockerfile as the file of a finding whose evidence is a message about the Dockerfile
+/// itself that names no path (`Dockerfile parse error line 12: ...`, `the Dockerfile cannot
+/// be empty`): the builder read the default `Dockerfile` of the context, or the one `-f`
+/// named, which the failing command shows.
+fn add_dockerfile(context: &mut BTreeMap<String, Vec<String>>, f: &crate::diagnosis::Finding) {
+    const ABOUT_THE_DOCKERFILE: [&str; 2] = ["dockerfile parse error", "failed to parse dockerfile"];
+    let has_file = f.entities.get("file").is_some_and(|v| !v.is_empty())
+        || context.get("file").is_some_and(|v| !v.is_empty());
+    if has_file {
+        return;
+    }
+    let about = f.evidence.iter().any(|l| {
+        let l = l.to_ascii_lowercase();
+        ABOUT_THE_DOCKERFILE.iter().any(|m| l.contains(m))
+            || l.contains("the dockerfile cannot be empty")
+    });
+    if !about {
+        return;
+    }
+    let named = context
+        .get("command")
+        .into_iter()
+        .flatten()
+        .find_map(|c| crate::context::build_file_option(c));
+    context
+        .entry("file".to_string())
+        .or_default()
+        .push(named.unwrap_or_else(|| "Dockerfile".to_string()));
 }
 
 /// The registries a finding's own image entities and evidence URLs name, as context.

@@ -189,8 +189,14 @@ impl Framer {
             self.steps.get_mut(id).failed_at = Some(line);
         }
         let st = self.steps.get_mut(id);
-        if st.command.is_empty() {
-            st.command = step_text(&t[h.command.0..h.command.1]);
+        let command = &t[h.command.0..h.command.1];
+        // The tty progress line (` => ERROR [4/12] RUN echo x >> /tmp/env.  14.1s`) is cut
+        // at the terminal's width; the summary header has the whole command.
+        let cut_short = !st.command.is_empty()
+            && command.len() > st.command.len()
+            && command.starts_with(st.command.as_bytes());
+        if st.command.is_empty() || cut_short {
+            st.command = step_text(command);
             st.instruction = h
                 .instruction
                 .map(|(a, b)| step_text(&t[a..b]).to_ascii_uppercase());

@@ -64,8 +64,9 @@ pub(crate) struct Framer {
     code_frame_marked: (u64, Vec<u8>),
     /// The instruction the first complete code frame marked.
     pub code_frame_instruction: Option<FramedInstruction>,
-    /// Images the daemon's pull progress names (`TAG: Pulling from REPO`), in line order.
-    pub pulled_images: Vec<(u64, String)>,
+    /// Images that pull progress (`TAG: Pulling from REPO`) or a pull or push announcement
+    /// names ([`image_announced`]), in line order.
+    pub announced_images: Vec<(u64, String)>,
     /// [`Wrapper::bit`]s of the capturers seen.
     pub wrappers: u8,
     pub builder_legacy: bool,
@@ -134,10 +135,14 @@ impl Framer {
             e = s + clean::clean_in_place(&mut buf[s..e]);
         }
         if !continued
-            && self.pulled_images.len() < MAX_PULLED_IMAGES
-            && let Some(image) = pulling_from(&buf[s..e]).or_else(|| pull_announced(&buf[s..e]))
+            && let Some(image) = pulling_from(&buf[s..e]).or_else(|| image_announced(&buf[s..e]))
         {
-            self.pulled_images.push((self.line_no, image));
+            // Full: the latest replaces the last kept, so the image of the push or pull that
+            // ends a long log is still known.
+            if self.announced_images.len() == MAX_ANNOUNCED_IMAGES {
+                self.announced_images.pop();
+            }
+            self.announced_images.push((self.line_no, image));
         }
         let step = if continued {
             self.last_step
@@ -422,9 +427,9 @@ pub(crate) enum Framed {
     Step(Option<StepId>),
 }
 
-/// At most this many pulled images are kept (the first ones: later pulls of a long log are
-/// mostly the same images again).
-const MAX_PULLED_IMAGES: usize = 16;
+/// At most this many announced images are kept: the first ones (later pulls of a long log are
+/// mostly the same images again) and the latest.
+const MAX_ANNOUNCED_IMAGES: usize = 16;
 
 /// The longest tag the distribution spec allows (`[\w][\w.-]{0,127}`).
 const MAX_TAG: usize = 128;
@@ -467,29 +472,48 @@ pub(crate) fn pulling_from(line: &[u8]) -> Option<String> {
     })
 }
 
-/// The image of a line a client prints before it pulls: docker/cli's `Unable to find image
-/// 'IMAGE' locally` (cli/command/container/create.go), containers/common's `Trying to pull
-/// IMAGE...` (libimage/pull.go, podman and buildah), the RHEL docker 1.x `Trying to pull
-/// repository IMAGE ...`, moby's v1 `Pulling repository IMAGE` (distribution/pull_v1.go) and
-/// kaniko's `Retrieving image manifest IMAGE` (pkg/image/remote/remote.go, after its level
-/// prefix). The reference as printed.
-pub(crate) fn pull_announced(line: &[u8]) -> Option<String> {
-    const ANNOUNCES: [(&[u8], &[u8]); 5] = [
+/// The image of a line a client prints before it pulls or pushes, as printed:
+/// - pulls: docker/cli's `Unable to find image 'IMAGE' locally`
+///   (cli/command/container/create.go), containers/common's `Trying to pull IMAGE...`
+///   (libimage/pull.go, podman and buildah), the RHEL docker 1.x `Trying to pull repository
+///   IMAGE ...`, moby's v1 `Pulling repository IMAGE` (distribution/pull_v1.go) and kaniko's
+///   `Retrieving image manifest IMAGE` (pkg/image/remote/remote.go, after its level prefix);
+/// - pushes: moby's `The push refers to repository [REPO]` (distribution/push_v2.go; `to a
+///   repository` before 1.10), kaniko's `Pushing image to IMAGE` (pkg/executor/push.go),
+///   OpenShift's docker builder's `Pushing image IMAGE ...` (openshift/origin
+///   pkg/build/builder, as its build logs show), ACR Tasks' `Pushing image: IMAGE, attempt N` and
+///   Replicate cog's `Pushing image 'IMAGE'...` (pkg/docker/push.go).
+pub(crate) fn image_announced(line: &[u8]) -> Option<String> {
+    const ANNOUNCES: [(&[u8], &[u8]); 10] = [
         (b"Unable to find image '", b"' locally"),
         (b"Trying to pull repository ", b" ..."),
         (b"Trying to pull ", b"..."),
         (b"Pulling repository ", b""),
         (b"Retrieving image manifest ", b""),
+        (b"The push refers to repository [", b"]"),
+        (b"The push refers to a repository [", b"]"),
+        (b"Pushing image to ", b""),
+        (b"Pushing image '", b"'..."),
+        (b"Pushing image ", b" ..."),
     ];
     if line.len() > 512 || !matches!(line.first(), Some(b'U' | b'T' | b'P' | b'R')) {
         return None;
     }
     let line = line.trim_ascii_end();
-    let image = ANNOUNCES.iter().find_map(|(head, tail)| {
-        line.strip_prefix(*head)?
-            .strip_suffix(*tail)
-            .map(<[u8]>::trim_ascii)
-    })?;
+    let image = ANNOUNCES
+        .iter()
+        .find_map(|(head, tail)| {
+            line.strip_prefix(*head)?
+                .strip_suffix(*tail)
+                .map(<[u8]>::trim_ascii)
+        })
+        .or_else(|| {
+            // ACR Tasks: `Pushing image: IMAGE, attempt 2`.
+            let rest = line.strip_prefix(b"Pushing image: ")?;
+            let comma = memchr::memchr(b',', rest)?;
+            let n = rest[comma..].strip_prefix(b", attempt ")?;
+            (!n.is_empty() && n.iter().all(u8::is_ascii_digit)).then(|| rest[..comma].trim_ascii())
+        })?;
     let image = std::str::from_utf8(image).ok()?;
     let ok = !image.is_empty()
         && image
@@ -509,11 +533,11 @@ fn hub_short_name(repo: &str) -> &str {
 
 #[cfg(test)]
 mod pull_tests {
-    use super::{pull_announced, pulling_from};
+    use super::{image_announced, pulling_from};
 
     #[test]
     fn pull_announcements_name_the_image() {
-        let p = |l: &str| pull_announced(l.as_bytes());
+        let p = |l: &str| image_announced(l.as_bytes());
         assert_eq!(
             p("Unable to find image 'hello-world:latest' locally").as_deref(),
             Some("hello-world:latest")
@@ -538,6 +562,38 @@ mod pull_tests {
         assert_eq!(p("Trying to pull the image again in 5 seconds"), None);
         assert_eq!(p("Unable to find image 'a b' locally"), None);
         assert_eq!(p("Retrieving image manifest"), None);
+    }
+
+    #[test]
+    fn push_announcements_name_the_image() {
+        let p = |l: &str| image_announced(l.as_bytes());
+        assert_eq!(
+            p("The push refers to repository [docker.io/acme/app]").as_deref(),
+            Some("docker.io/acme/app")
+        );
+        assert_eq!(
+            p("The push refers to a repository [docker.io/library/web] (len: 1)"),
+            None,
+            "what follows the bracket is not part of the reference"
+        );
+        assert_eq!(
+            p("Pushing image to registry.example.com/acme/app:1.0").as_deref(),
+            Some("registry.example.com/acme/app:1.0")
+        );
+        assert_eq!(
+            p("Pushing image registry.svc:5000/ns/app:latest ...").as_deref(),
+            Some("registry.svc:5000/ns/app:latest")
+        );
+        assert_eq!(
+            p("Pushing image: acme.azurecr.io/api:v3, attempt 1").as_deref(),
+            Some("acme.azurecr.io/api:v3")
+        );
+        assert_eq!(
+            p("Pushing image 'r8.im/acme/segmenter'...").as_deref(),
+            Some("r8.im/acme/segmenter")
+        );
+        assert_eq!(p("Pushing image layers to the cache ..."), None);
+        assert_eq!(p("Pushing image: done, attempt 1 of 3 ok"), None);
     }
 
     #[test]
