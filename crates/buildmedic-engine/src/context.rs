@@ -384,14 +384,26 @@ fn same_value(name: &str, a: &str, b: &str) -> bool {
 }
 
 /// Base images named by `FROM` steps or BuildKit's metadata loads.
+/// A `FROM ${NAME}` (or `$NAME`) takes the default of the last `ARG NAME=default` before it.
 pub(crate) fn base_images(summary: &LogSummary) -> Vec<String> {
     let mut out = Vec::new();
+    let mut args: Vec<(&str, &str)> = Vec::new();
     for s in &summary.steps {
         let image = match s.instruction.as_deref() {
+            Some("ARG") => {
+                for a in s.command.split_whitespace() {
+                    if let Some((name, value)) = a.split_once('=') {
+                        let value = value.trim_matches(|c| c == '"' || c == '\'');
+                        args.retain(|(n, _)| *n != name);
+                        args.push((name, value));
+                    }
+                }
+                None
+            }
             Some("FROM") => instruction_operands(&s.command)
                 .split_whitespace()
                 .next()
-                .map(str::to_string),
+                .map(|i| expand_arg(i, &args)),
             _ => s
                 .command
                 .strip_prefix("load metadata for ")
@@ -407,9 +419,46 @@ pub(crate) fn base_images(summary: &LogSummary) -> Vec<String> {
     out
 }
 
+/// `$NAME` / `${NAME}` (the whole reference or its start, `${BASE}:3.11`) replaced by an
+/// `ARG` default; unchanged when no default is known.
+fn expand_arg(image: &str, args: &[(&str, &str)]) -> String {
+    let Some(rest) = image.strip_prefix('$') else {
+        return image.to_string();
+    };
+    let (name, tail) = match rest.strip_prefix('{') {
+        Some(r) => match r.split_once('}') {
+            Some(x) => x,
+            None => return image.to_string(),
+        },
+        None => {
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            rest.split_at(end)
+        }
+    };
+    match args.iter().rev().find(|(n, _)| *n == name) {
+        Some((_, value)) if !value.is_empty() && !value.contains('$') => format!("{value}{tail}"),
+        _ => image.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
+
+    #[test]
+    fn from_expands_arg_defaults() {
+        let args = [("BASE", "debian:buster-slim"), ("PY", "python")];
+        assert_eq!(super::expand_arg("${BASE}", &args), "debian:buster-slim");
+        assert_eq!(
+            super::expand_arg("$PY:3.11-slim", &args),
+            "python:3.11-slim"
+        );
+        assert_eq!(super::expand_arg("${PY}:3.12", &args), "python:3.12");
+        assert_eq!(super::expand_arg("${OTHER}", &args), "${OTHER}");
+        assert_eq!(super::expand_arg("ubuntu:22.04", &args), "ubuntu:22.04");
+    }
 
     use super::{
         copy_sources, image_registry, install_context, install_targets, registry_context,

@@ -104,16 +104,29 @@ fn prompt_start(s: &[u8]) -> Option<usize> {
         // zsh/starship prompts.
         at + rest.iter().position(|b| *b == b' ')? + 1
     } else {
-        // `user@host:~/dir$ cmd` / `root@abc:/app# cmd` / `alpine:~/nginx# cmd`
+        // `user@host:~/dir$ cmd` / `root@abc:/app# cmd` / `alpine:~/nginx# cmd`, or the
+        // working directory alone before the marker (`esp8266 $ make`, bash's `\W $ `).
         let sp = memchr::memchr(b' ', &rest[..rest.len().min(128)])?;
         let token = &rest[..sp];
-        if token.len() < 3
+        let dir_prompt = !token.is_empty()
+            && token.len() <= 64
+            && token
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || b"_.~/-".contains(b))
+            && rest[sp..].starts_with(b" $ ")
+            && rest
+                .get(sp + 3)
+                .is_some_and(|b| b.is_ascii_lowercase() || matches!(b, b'/' | b'.'));
+        if dir_prompt {
+            at + sp + 3
+        } else if token.len() < 3
             || !matches!(token.last(), Some(b'$' | b'#'))
             || !token.iter().any(|b| matches!(b, b'@' | b':' | b'~'))
         {
             return None;
+        } else {
+            at + sp + 1
         }
-        at + sp + 1
     };
     let cmd = skip_spaces(s, cmd);
     // The command must start like one: a letter, a path or `./`; not more prompt noise.
@@ -158,6 +171,14 @@ mod tests {
             Some("docker build .".into())
         );
         assert_eq!(cmd("root@4f2a:/app# make"), Some("make".into()));
+        assert_eq!(cmd("esp8266 $ make"), Some("make".into()));
+        assert_eq!(
+            cmd("~/src/app $ docker build ."),
+            Some("docker build .".into())
+        );
+        assert_eq!(cmd("Total $ 12"), None);
+        assert_eq!(cmd("costs $ Total"), None);
+        assert_eq!(cmd("two words $ make"), None);
         assert_eq!(
             cmd("alpine:~/nginx# docker build -t web ."),
             Some("docker build -t web .".into())

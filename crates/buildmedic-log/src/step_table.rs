@@ -1,8 +1,9 @@
 //! The steps a log has shown so far, and how lines find theirs.
 //!
 //! Memory stays flat however many steps a log has: at most [`MAX_STEPS`] are recorded, and
-//! a step that succeeded soon drops its command (only the failing step and `FROM` steps,
-//! which name base images, need one), so a step costs ~100 bytes.
+//! a step that succeeded soon drops its command (only the failing step, `FROM` steps, which
+//! name base images, and the `ARG` defaults they may expand need one), so a step costs ~100
+//! bytes.
 //!
 //! Every change of a step to a succeeded status is also an [`StepEvent`] of the line that
 //! caused it: consumers drop what they collected for the step at that line, which keeps
@@ -82,13 +83,16 @@ impl StepTable {
         }
     }
 
-    /// A succeeded step no longer needs its command, unless it names a base image.
+    /// A succeeded step no longer needs its command, unless it names a base image (`FROM`,
+    /// or an `ARG NAME=default` a later `FROM ${NAME}` may use).
     fn drop_command(&mut self, id: StepId) {
         let st = &mut self.steps[id.index()];
-        if st.status.succeeded()
-            && st.origin != StepOrigin::BuildkitTty
-            && st.instruction.as_deref() != Some("FROM")
-        {
+        let names_image = match st.instruction.as_deref() {
+            Some("FROM") => true,
+            Some("ARG") => st.command.contains('='),
+            _ => false,
+        };
+        if st.status.succeeded() && st.origin != StepOrigin::BuildkitTty && !names_image {
             st.command = String::new();
         }
     }

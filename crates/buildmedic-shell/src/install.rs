@@ -466,13 +466,21 @@ enum Placement {
 }
 
 /// The script of `sh -c SCRIPT` (any of sh, bash, dash, zsh, ash; `-c` may be in a cluster
-/// such as `-ec`), and where it is in `text`.
+/// such as `-ec`), and where it is in `text`. Also the command a `SHELL` wrapper runs: the
+/// micromamba-docker images' `_dockerfile_shell.sh CMD...` (mamba-org/micromamba-docker),
+/// which the legacy builder's verdict quotes in place of `/bin/sh -c`.
 fn shell_script(cmd: &SimpleCommand, text: &str) -> Option<(String, Placement)> {
     let inv = invocation(cmd)?;
+    let words = &cmd.words;
+    if inv.program == "_dockerfile_shell.sh" {
+        let first = words.get(inv.index + 1)?;
+        let last = words.last()?;
+        let rest = text.get(first.range.start..last.range.end)?;
+        return Some((rest.to_string(), Placement::At(first.range.start)));
+    }
     if !matches!(inv.program.as_str(), "sh" | "bash" | "dash" | "zsh" | "ash") {
         return None;
     }
-    let words = &cmd.words;
     let c = (inv.index + 1..words.len()).find(|&i| {
         let v = words[i].value.as_str();
         v.starts_with('-') && !v.starts_with("--") && v.contains('c')

@@ -376,6 +376,12 @@ fn scripts_run_by_a_shell() {
         [(Manager::Pip, "numpy==1.26.4"), (Manager::Apt, "gcc")]
     );
 
+    // micromamba-docker's SHELL wrapper in place of `/bin/sh -c`.
+    let line = "/usr/local/bin/_dockerfile_shell.sh micromamba install -y -n base -f /tmp/env.yaml && micromamba clean --all --yes";
+    let i = &installs(line)[0];
+    assert_eq!(i.manager, Manager::Conda);
+    assert_eq!(&line[i.requirement_files[0].range.clone()], "/tmp/env.yaml");
+
     let line = "bash -lc 'apt-get update && apt-get install -y curl'";
     let i = &installs(line)[0];
     assert_eq!(&line[i.packages[0].range.clone()], "curl");

@@ -363,6 +363,7 @@ pub(crate) fn conclude(
             let context = primary_context(&f, first);
             f.steps = entry.render_fix(&with_context(&f.entities, &context, false));
             f.entities = with_context(&f.entities, &context, true);
+            add_code_frame_file(&mut f, summary);
         }
         outcome.push((
             k.kind,
@@ -430,12 +431,25 @@ fn above_min<'a>(
     kept
 }
 
+/// BuildKit's code frame (`Dockerfile:4` and the marked lines) shows the definition the
+/// failure comes from: the Dockerfile is the file of a primary finding that names none
+/// (a base image or stage that cannot be resolved, a failing RUN line); a file the finding
+/// names (`environment.yml`, a COPY source) is the one to fix, and stays alone.
+fn add_code_frame_file(f: &mut crate::diagnosis::Finding, summary: &LogSummary) {
+    if summary.code_frame.is_none() || f.entities.get("file").is_some_and(|v| !v.is_empty()) {
+        return;
+    }
+    f.entities
+        .insert("file".to_string(), vec!["Dockerfile".to_string()]);
+}
+
 /// The Dockerfile as the file of a finding whose evidence is a message about the Dockerfile
 /// itself that names no path (`Dockerfile parse error line 12: ...`, `the Dockerfile cannot
 /// be empty`): the builder read the default `Dockerfile` of the context, or the one `-f`
 /// named, which the failing command shows.
 fn add_dockerfile(context: &mut BTreeMap<String, Vec<String>>, f: &crate::diagnosis::Finding) {
-    const ABOUT_THE_DOCKERFILE: [&str; 2] = ["dockerfile parse error", "failed to parse dockerfile"];
+    const ABOUT_THE_DOCKERFILE: [&str; 2] =
+        ["dockerfile parse error", "failed to parse dockerfile"];
     let has_file = f.entities.get("file").is_some_and(|v| !v.is_empty())
         || context.get("file").is_some_and(|v| !v.is_empty());
     if has_file {
