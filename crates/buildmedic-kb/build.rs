@@ -21,6 +21,15 @@ mod layout;
 #[allow(dead_code)]
 mod literals;
 
+// The prefilter's tables, computed here for the built-in entries by the function the engine
+// uses at run time for other signature sets.
+#[path = "src/prefilter.rs"]
+#[allow(dead_code)]
+mod prefilter;
+
+/// Prefilter view of one signature: `None` for a `tail` one, else its triggers and windows.
+type SignatureTriggers = Option<Vec<(Vec<u8>, Option<usize>)>>;
+
 fn main() {
     let manifest = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
     let root = manifest.join("../../knowledge");
@@ -114,6 +123,7 @@ fn main() {
 /// and `near`. Start-up then parses no TOML and no regex.
 fn index(layout: &layout::Layout) -> String {
     let model = literals::GramModel::new();
+    let mut all: Vec<SignatureTriggers> = Vec::new();
     let mut out = String::from("pub(crate) static INDEX: &[crate::literals::IndexEntry] = &[\n");
     for f in &layout.folders {
         let entry = table(&f.entry);
@@ -140,16 +150,32 @@ fn index(layout: &layout::Layout) -> String {
                 .into_iter()
                 .flatten()
             {
-                out.push_str(&index_signature(path, sig, &model));
+                let (text, triggers) = index_signature(path, sig, &model);
+                out.push_str(&text);
+                all.push(triggers);
             }
         }
         out.push_str("    ] },\n");
     }
     out.push_str("];\n");
+    let views: Vec<prefilter::TriggerView<'_>> = all
+        .iter()
+        .map(|t| {
+            t.as_ref()
+                .map(|ts| ts.iter().map(|(l, w)| (l.as_slice(), *w)).collect())
+        })
+        .collect();
+    let lits = prefilter::distinct_literals(&views);
+    let grams = prefilter::gram_tables(&lits.literals, &lits.windows);
+    out.push_str(&prefilter::static_source("PREFILTER", &lits, &grams));
     out
 }
 
-fn index_signature(path: &Path, sig: &toml::Value, model: &literals::GramModel) -> String {
+fn index_signature(
+    path: &Path,
+    sig: &toml::Value,
+    model: &literals::GramModel,
+) -> (String, SignatureTriggers) {
     let str_of = |k: &str| sig.get(k).and_then(|v| v.as_str());
     let bool_of = |k: &str| sig.get(k).and_then(|v| v.as_bool()).unwrap_or(false);
     let id = str_of("id").unwrap_or_default();
@@ -188,16 +214,18 @@ fn index_signature(path: &Path, sig: &toml::Value, model: &literals::GramModel) 
         .and_then(|n| n.get("signature"))
         .and_then(|s| s.as_str());
     let mut s = format!("        crate::literals::IndexSignature {{ id: {id:?}, triggers: &[");
+    let mut view = Vec::new();
     for t in &triggers {
         let window = model.window(t).and_then(|w| u16::try_from(w).ok());
         let _ = write!(s, "(&{t:?}, {window:?}), ");
+        view.push((t.clone(), window.map(usize::from)));
     }
+    let tail = bool_of("tail");
     let _ = writeln!(
         s,
-        "], tail: {}, looks_back: {looks_back}, near: {near:?} }},",
-        bool_of("tail")
+        "], tail: {tail}, looks_back: {looks_back}, near: {near:?} }},"
     );
-    s
+    (s, (!tail).then_some(view))
 }
 
 fn table(path: &Path) -> toml::Table {

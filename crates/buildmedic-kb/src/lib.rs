@@ -27,6 +27,7 @@ pub mod layout;
 mod lazy;
 mod literals;
 mod load;
+pub mod prefilter;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -183,6 +184,19 @@ impl KnowledgeBase {
             Slot::Builtin(i) => (Some(*i), PrefilterEntry::Builtin(&embedded::INDEX[*i])),
             Slot::Loaded(e) => (None, PrefilterEntry::Loaded(e)),
         })
+    }
+
+    /// The prefilter tables of the built-in entries, compiled into the binary, when this
+    /// knowledge base is exactly the built-in one (no entry added or replaced); the engine
+    /// builds them at run time otherwise.
+    pub fn builtin_prefilter(&self) -> Option<&'static prefilter::StaticPrefilter> {
+        let builtin_only = self.entries.len() == embedded::INDEX.len()
+            && self
+                .entries
+                .values()
+                .enumerate()
+                .all(|(i, slot)| matches!(slot, Slot::Builtin(j) if *j == i));
+        builtin_only.then_some(&embedded::PREFILTER)
     }
 
     /// An empty knowledge base (for `rules test` on a user directory alone).

@@ -29,60 +29,49 @@ pub struct Hit {
     pub literal: u32,
 }
 
+use std::borrow::Cow;
+
+use buildmedic_kb::prefilter::{
+    GramEntry as Entry, GramTables, PROBE_WORDS, StaticPrefilter, gram, probe_hash, table_hash,
+};
+
 /// The probe table is a bitset of 2^20 bits (128 KiB, in L2 next to the batch): a few
 /// thousand literals set about one bit in a hundred. Probe hashes have exactly 20 bits, so
 /// word indices are in bounds without a check.
-const PROBE_BITS: u32 = 20;
-type ProbeTable = [u64; 1 << (PROBE_BITS - 6)];
+type ProbeTable = [u64; PROBE_WORDS];
 
-pub struct GramFilter {
-    /// One bit per hash value: set when some window gram has that hash.
-    table: Box<ProbeTable>,
-    /// Open-addressing table of the exact grams: `keys[i]` holds a gram, `groups[i]` the range
-    /// of `entries` of the literals whose window has it.
-    keys: Vec<u32>,
-    groups: Vec<(u32, u32)>,
-    table_bits: u32,
-    /// The literals whose window has a gram, with where.
-    entries: Vec<Entry>,
-    /// All literals, concatenated; `spans[l]` is literal `l`.
-    bytes: Vec<u8>,
-    spans: Vec<(u32, u32)>,
+/// The probe table: compiled into the binary for the built-in knowledge base, else built.
+enum Table {
+    Static(&'static ProbeTable),
+    Owned(Box<ProbeTable>),
 }
 
-/// A literal whose window holds a gram: which, where the gram is in it, and a second gram of
-/// the literal to compare before the whole literal (most gram hits are the gram in other
-/// words: `cond` of `$ conda` in every `conda`).
-#[derive(Debug, Clone, Copy)]
-struct Entry {
-    literal: u32,
-    offset: u32,
-    check_offset: u32,
-    check: u32,
-}
-
-impl Entry {
-    fn new(literal: u32, l: &[u8], offset: usize) -> Self {
-        // The literal's first gram, or its last when the hit gram is the first.
-        let check_offset = if offset == 0 { l.len() - 4 } else { 0 };
-        Entry {
-            literal,
-            offset: offset as u32,
-            check_offset: check_offset as u32,
-            check: gram(l, check_offset),
+impl std::ops::Deref for Table {
+    type Target = ProbeTable;
+    fn deref(&self) -> &ProbeTable {
+        match self {
+            Table::Static(t) => t,
+            Table::Owned(t) => t,
         }
     }
 }
 
-fn gram(s: &[u8], at: usize) -> u32 {
-    let mut b = [0u8; 4];
-    b.copy_from_slice(&s[at..at + 4]);
-    u32::from_le_bytes(b)
-}
-
-/// The probe hash: `PROBE_BITS` bits.
-fn probe_hash(g: u32) -> u32 {
-    g.wrapping_mul(0x9E37_79B1) >> (32 - PROBE_BITS)
+/// The tables of [`buildmedic_kb::prefilter`], borrowed from the binary or owned.
+pub struct GramFilter {
+    /// One bit per hash value: set when some window gram has that hash.
+    table: Table,
+    /// Open-addressing table of the exact grams: `keys[i]` holds a gram, `groups[i]` the range
+    /// of `entries` of the literals whose window has it.
+    keys: Cow<'static, [u32]>,
+    groups: Cow<'static, [(u32, u32)]>,
+    table_bits: u32,
+    /// The literals whose window has a gram, with where, and a second gram of the literal to
+    /// compare before the whole literal (most gram hits are the gram in other words: `cond`
+    /// of `$ conda` in every `conda`).
+    entries: Cow<'static, [Entry]>,
+    /// All literals, concatenated; `spans[l]` is literal `l`.
+    bytes: Cow<'static, [u8]>,
+    spans: Cow<'static, [(u32, u32)]>,
 }
 
 /// 1 if the bit of gram `g` is set.
@@ -91,72 +80,49 @@ fn probe(table: &ProbeTable, g: u32) -> u64 {
     (table[(h >> 6) as usize] >> (h & 63)) & 1
 }
 
-fn table_hash(g: u32, bits: u32) -> usize {
-    (g.wrapping_mul(0x85EB_CA77) >> (32 - bits)) as usize
-}
-
 impl GramFilter {
     /// `literals[i]` with its window start `windows[i]` (`None`: the literal is not in the
     /// filter, for literals shorter than [`WINDOW`]).
-    pub fn new(literals: &[Vec<u8>], windows: &[Option<usize>]) -> Self {
-        let mut bytes = Vec::new();
-        let mut spans = Vec::with_capacity(literals.len());
-        let mut grams: Vec<(u32, u32, u32)> = Vec::new();
-        for (i, (l, w)) in literals.iter().zip(windows).enumerate() {
-            spans.push((bytes.len() as u32, l.len() as u32));
-            bytes.extend_from_slice(l);
-            if let Some(w) = *w {
-                for k in w..w + STRIDE {
-                    grams.push((gram(l, k), i as u32, k as u32));
-                }
-            }
-        }
-        grams.sort_unstable();
-        let distinct = {
-            let mut d: Vec<u32> = grams.iter().map(|g| g.0).collect();
-            d.dedup();
-            d
-        };
-        let mut table: Box<ProbeTable> = vec![0u64; 1 << (PROBE_BITS - 6)]
+    pub fn new<L: AsRef<[u8]>>(literals: &[L], windows: &[Option<usize>]) -> Self {
+        let t: GramTables = buildmedic_kb::prefilter::gram_tables(literals, windows);
+        let table: Box<ProbeTable> = t
+            .table
             .into_boxed_slice()
             .try_into()
-            .unwrap_or_else(|_| unreachable!("the vector has the table's length"));
-        for &g in &distinct {
-            let h = probe_hash(g);
-            table[(h >> 6) as usize] |= 1 << (h & 63);
-        }
-        let table_bits = (distinct.len().max(1) * 2)
-            .next_power_of_two()
-            .trailing_zeros()
-            .max(4);
-        let mut keys = vec![0u32; 1 << table_bits];
-        let mut groups = vec![(0u32, 0u32); 1 << table_bits];
-        let mut entries = Vec::with_capacity(grams.len());
-        let mut i = 0;
-        while i < grams.len() {
-            let g = grams[i].0;
-            let start = entries.len() as u32;
-            while i < grams.len() && grams[i].0 == g {
-                let (_, l, off) = grams[i];
-                entries.push(Entry::new(l, &literals[l as usize], off as usize));
-                i += 1;
-            }
-            let mut slot = table_hash(g, table_bits);
-            while groups[slot].1 != 0 {
-                slot = (slot + 1) & ((1 << table_bits) - 1);
-            }
-            keys[slot] = g;
-            groups[slot] = (start, entries.len() as u32);
-        }
+            .unwrap_or_else(|_| unreachable!("gram_tables makes PROBE_WORDS words"));
         GramFilter {
-            table,
-            keys,
-            groups,
-            table_bits,
-            entries,
-            bytes,
-            spans,
+            table: Table::Owned(table),
+            keys: Cow::Owned(t.keys),
+            groups: Cow::Owned(t.groups),
+            table_bits: t.table_bits,
+            entries: Cow::Owned(t.entries),
+            bytes: Cow::Owned(t.bytes),
+            spans: Cow::Owned(t.spans),
         }
+    }
+
+    /// The filter of the built-in knowledge base, as compiled into the binary.
+    pub fn from_static(p: &'static StaticPrefilter) -> Self {
+        GramFilter {
+            table: Table::Static(p.table),
+            keys: Cow::Borrowed(p.keys),
+            groups: Cow::Borrowed(p.groups),
+            table_bits: p.table_bits,
+            entries: Cow::Borrowed(p.entries),
+            bytes: Cow::Borrowed(p.bytes),
+            spans: Cow::Borrowed(p.spans),
+        }
+    }
+
+    /// Whether two filters hold the same tables (the compiled one against one built).
+    pub fn same_tables(&self, other: &GramFilter) -> bool {
+        self.table[..] == other.table[..]
+            && self.keys == other.keys
+            && self.groups == other.groups
+            && self.table_bits == other.table_bits
+            && self.entries == other.entries
+            && self.bytes == other.bytes
+            && self.spans == other.spans
     }
 
     pub fn literal(&self, l: u32) -> &[u8] {

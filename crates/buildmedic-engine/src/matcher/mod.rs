@@ -107,6 +107,15 @@ impl std::ops::Deref for SigDef {
 /// [`GramModel::window`]).
 type Triggers = Vec<(Cow<'static, [u8]>, Option<usize>)>;
 
+/// The literal and prefilter tables of a matcher.
+struct Tables {
+    literals: Vec<Cow<'static, [u8]>>,
+    windows: Vec<Option<usize>>,
+    starts: Vec<u32>,
+    literal_signatures: Vec<u32>,
+    grams: grams::GramFilter,
+}
+
 struct ShortTriggers {
     /// Over the whole buffer: where a short trigger may start (leftmost-first).
     search: AhoCorasick,
@@ -123,8 +132,8 @@ pub struct Matcher {
     /// The `tail` signatures (matched on last lines only, not scanned for) with their
     /// triggers, see [`Matcher::tail_candidates`].
     tails: Vec<(u32, Vec<Cow<'static, [u8]>>)>,
-    /// Distinct trigger literals.
-    literals: Vec<Vec<u8>>,
+    /// Distinct trigger literals, in byte order.
+    literals: Vec<Cow<'static, [u8]>>,
     /// `literal_signatures[starts[l]..starts[l + 1]]`: the signatures of literal `l`.
     starts: Vec<u32>,
     literal_signatures: Vec<u32>,
@@ -139,10 +148,26 @@ pub struct Matcher {
 }
 
 impl Matcher {
+    /// The matcher of `kb`: from the tables compiled into the binary when `kb` is the
+    /// built-in knowledge base, else built now.
     pub fn new(kb: &KnowledgeBase) -> Result<Self, MatcherError> {
+        Self::with_tables(kb, kb.builtin_prefilter())
+    }
+
+    /// The matcher of `kb` with its tables built now, whatever `kb` is (the test that the
+    /// compiled tables are the ones building gives compares the two).
+    pub fn built(kb: &KnowledgeBase) -> Result<Self, MatcherError> {
+        Self::with_tables(kb, None)
+    }
+
+    fn with_tables(
+        kb: &KnowledgeBase,
+        compiled: Option<&'static buildmedic_kb::prefilter::StaticPrefilter>,
+    ) -> Result<Self, MatcherError> {
         let mut kinds = Vec::new();
         let mut signatures = Vec::new();
         let mut triggers: Vec<Triggers> = Vec::new();
+        let mut tails = Vec::new();
         let mut benign: Vec<&str> = Vec::new();
         let mut model = None;
         for (builtin, entry) in kb.prefilter_entries() {
@@ -152,6 +177,10 @@ impl Matcher {
                     kinds.push(index.kind.to_string());
                     benign.extend(index.benign);
                     for (j, s) in index.signatures.iter().enumerate() {
+                        if compiled.is_some() && s.tail {
+                            let ts = s.triggers.iter().map(|(t, _)| Cow::Borrowed(*t));
+                            tails.push((signatures.len() as u32, ts.collect()));
+                        }
                         signatures.push(CompiledSignature {
                             kind,
                             def: SigDef::Builtin {
@@ -161,12 +190,15 @@ impl Matcher {
                             tail: s.tail,
                             looks_back: s.looks_back,
                         });
-                        triggers.push(
-                            s.triggers
-                                .iter()
-                                .map(|(t, w)| (Cow::Borrowed(*t), w.map(usize::from)))
-                                .collect(),
-                        );
+                        // The compiled tables already hold the triggers.
+                        if compiled.is_none() {
+                            triggers.push(
+                                s.triggers
+                                    .iter()
+                                    .map(|(t, w)| (Cow::Borrowed(*t), w.map(usize::from)))
+                                    .collect(),
+                            );
+                        }
                     }
                 }
                 PrefilterEntry::Loaded(e) => {
@@ -183,9 +215,36 @@ impl Matcher {
                 }
             }
         }
-        let mut m = Self::build(kinds, signatures, &triggers)?;
+        let mut m = match compiled {
+            Some(p) => Self::compiled(kinds, signatures, tails, p)?,
+            None => Self::build(kinds, signatures, &triggers)?,
+        };
         m.benign = benign.into_iter().map(Box::from).collect();
         Ok(m)
+    }
+
+    /// The matcher of the built-in knowledge base from the tables `build.rs` compiled in:
+    /// nothing is sorted, hashed or copied at start-up.
+    fn compiled(
+        kinds: Vec<String>,
+        signatures: Vec<CompiledSignature>,
+        tails: Vec<(u32, Vec<Cow<'static, [u8]>>)>,
+        p: &'static buildmedic_kb::prefilter::StaticPrefilter,
+    ) -> Result<Self, MatcherError> {
+        let literals = p.literals.iter().map(|l| Cow::Borrowed(*l)).collect();
+        let windows = p.windows.iter().map(|w| w.map(usize::from)).collect();
+        Self::assemble(
+            kinds,
+            signatures,
+            tails,
+            Tables {
+                literals,
+                windows,
+                starts: p.starts.to_vec(),
+                literal_signatures: p.literal_signatures.to_vec(),
+                grams: grams::GramFilter::from_static(p),
+            },
+        )
     }
 
     /// A matcher over parsed signatures (user rules, tests).
@@ -206,35 +265,44 @@ impl Matcher {
         signatures: Vec<CompiledSignature>,
         triggers: &[Triggers],
     ) -> Result<Self, MatcherError> {
-        // Distinct literals and, for each, its signatures (in knowledge-base order).
-        let mut pairs: Vec<(&[u8], Option<usize>, u32)> = Vec::new();
+        // Distinct literals and, for each, its signatures (in knowledge-base order), by the
+        // function build.rs computes the built-in tables with.
         let mut tails = Vec::new();
+        let mut views: Vec<buildmedic_kb::prefilter::TriggerView<'_>> =
+            Vec::with_capacity(triggers.len());
         for (i, (s, ts)) in signatures.iter().zip(triggers).enumerate() {
             if s.tail {
                 tails.push((i as u32, ts.iter().map(|(t, _)| t.clone()).collect()));
-                continue;
-            }
-            for (t, w) in ts {
-                pairs.push((t.as_ref(), *w, i as u32));
+                views.push(None);
+            } else {
+                views.push(Some(ts.iter().map(|(t, w)| (t.as_ref(), *w)).collect()));
             }
         }
-        pairs.sort_unstable();
-        pairs.dedup();
-        let mut literals: Vec<Vec<u8>> = Vec::new();
-        let mut windows: Vec<Option<usize>> = Vec::new();
-        let mut starts = Vec::new();
-        let mut literal_signatures = Vec::with_capacity(pairs.len());
-        for (lit, window, sig) in pairs {
-            if literals.last().map(Vec::as_slice) != Some(lit) {
-                starts.push(literal_signatures.len() as u32);
-                literals.push(lit.to_vec());
-                windows.push(window);
-            }
-            literal_signatures.push(sig);
-        }
-        starts.push(literal_signatures.len() as u32);
+        let lits = buildmedic_kb::prefilter::distinct_literals(&views);
+        let grams = grams::GramFilter::new(&lits.literals, &lits.windows);
+        let tables = Tables {
+            literals: lits.literals.into_iter().map(Cow::Owned).collect(),
+            windows: lits.windows,
+            starts: lits.starts,
+            literal_signatures: lits.literal_signatures,
+            grams,
+        };
+        Self::assemble(kinds, signatures, tails, tables)
+    }
 
-        let grams = grams::GramFilter::new(&literals, &windows);
+    fn assemble(
+        kinds: Vec<String>,
+        signatures: Vec<CompiledSignature>,
+        tails: Vec<(u32, Vec<Cow<'static, [u8]>>)>,
+        t: Tables,
+    ) -> Result<Self, MatcherError> {
+        let Tables {
+            literals,
+            windows,
+            starts,
+            literal_signatures,
+            grams,
+        } = t;
         let short_ids: Vec<u32> = (0..literals.len() as u32)
             .filter(|&l| windows[l as usize].is_none())
             .collect();
@@ -243,7 +311,7 @@ impl Matcher {
         } else {
             let pats: Vec<&[u8]> = short_ids
                 .iter()
-                .map(|&l| literals[l as usize].as_slice())
+                .map(|&l| literals[l as usize].as_ref())
                 .collect();
             Some(ShortTriggers {
                 // Teddy finds the candidates; the automaton behind it (quick to build) confirms.
@@ -273,6 +341,17 @@ impl Matcher {
             benign: Vec::new(),
             benign_automaton: OnceLock::new(),
         })
+    }
+
+    /// Whether this matcher's literal and gram tables equal `other`'s (the compiled built-in
+    /// tables against the same signatures' tables built at run time).
+    pub fn same_tables(&self, other: &Matcher) -> bool {
+        self.literals == other.literals
+            && self.windows == other.windows
+            && self.starts == other.starts
+            && self.literal_signatures == other.literal_signatures
+            && self.tails == other.tails
+            && self.grams.same_tables(&other.grams)
     }
 
     /// The `tail` signatures that may match `line`: those whose triggers it holds one of
@@ -339,7 +418,7 @@ impl Matcher {
             .zip(&self.windows)
             .map(|(l, w)| match w {
                 Some(w) => l[*w..*w + grams::WINDOW].to_vec(),
-                None => l.clone(),
+                None => l.to_vec(),
             })
             .collect();
         out.sort();
@@ -465,6 +544,31 @@ mod tests {
                 line: 1,
             },
         )
+    }
+
+    #[test]
+    fn compiled_tables_are_the_ones_building_gives() {
+        let kb = KnowledgeBase::builtin().unwrap();
+        assert!(kb.builtin_prefilter().is_some());
+        let compiled = Matcher::new(&kb).unwrap();
+        let built = Matcher::built(&kb).unwrap();
+        assert!(compiled.same_tables(&built));
+        assert!(compiled.literal_count() > 500);
+        // A knowledge base with a user entry has no compiled tables.
+        let mut kb = KnowledgeBase::builtin().unwrap();
+        let dir = std::env::temp_dir().join(format!("bm-compiled-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("extra.toml"),
+            "kind = \"extra-kind\"\ntitle = \"x\"\nsummary = \"x\"\ncauses = [\"x\"]\naffected = [\"x\"]\nfix = [\"x\"]\n\n[[signature]]\nid = \"a\"\npattern = \"bmfx extra failure\"\nweight = 0.9\nexamples = [\"bmfx extra failure\"]\n",
+        )
+        .unwrap();
+        let loaded = kb.load_dir(&dir);
+        std::fs::remove_dir_all(&dir).ok();
+        loaded.unwrap();
+        assert!(kb.builtin_prefilter().is_none());
+        let with_user = Matcher::new(&kb).unwrap();
+        assert_eq!(with_user.literal_count(), built.literal_count() + 1);
     }
 
     #[test]
