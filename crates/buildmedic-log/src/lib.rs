@@ -45,6 +45,8 @@ pub enum Builder {
     Legacy,
     /// `#8 [3/7] …`, ` => [3/7] …`, `failed to solve` — BuildKit / buildx.
     Buildkit,
+    /// `STEP 3/7: …`, `building at STEP "…"` — podman build / buildah.
+    Buildah,
     /// No builder framing: raw terminal output of conda, pip, apt-get, make, ...
     Plain,
 }
@@ -53,6 +55,7 @@ impl Builder {
     pub fn as_str(self) -> &'static str {
         match self {
             Builder::Legacy => "legacy",
+            Builder::Buildah => "buildah",
             Builder::Buildkit => "buildkit",
             Builder::Plain => "plain",
         }

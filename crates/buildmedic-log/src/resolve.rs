@@ -14,6 +14,7 @@ pub(crate) fn resolve(framer: Framer, bytes: u64) -> LogSummary {
         wrappers,
         builder_legacy,
         builder_buildkit,
+        builder_buildah,
         line_no,
         code_frame_instruction,
         announced_images,
@@ -118,6 +119,8 @@ pub(crate) fn resolve(framer: Framer, bytes: u64) -> LogSummary {
         Builder::Buildkit
     } else if builder_legacy {
         Builder::Legacy
+    } else if builder_buildah {
+        Builder::Buildah
     } else {
         Builder::Plain
     };

@@ -62,6 +62,8 @@ pub enum StepOrigin {
     Buildkit,
     /// ` => [3/7] …` / ` > [3/7] …:` (BuildKit tty progress and error summary).
     BuildkitTty,
+    /// `STEP 3/7: …` (podman build, buildah).
+    Buildah,
     /// Not framed in the log; reconstructed from a failure line such as
     /// `The command '/bin/sh -c …' returned a non-zero code: 1`.
     FailureLine,

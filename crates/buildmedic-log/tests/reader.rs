@@ -328,6 +328,39 @@ executor failed running [/bin/sh -c conda env create -f environment.yml]: exit c
 }
 
 #[test]
+fn podman_build_steps_and_verdict() {
+    let log = b"STEP 1/4: FROM registry.example.com/ubi9/python-311:1-52\n\
+Trying to pull registry.example.com/ubi9/python-311:1-52...\n\
+STEP 2/4: WORKDIR /app\n--> 5e7a9c1b3d2f\n\
+[2/2] STEP 3/4: RUN pip install --no-cache-dir bmfx==9.9\n\
+ERROR: No matching distribution found for bmfx==9.9\n\
+Error: building at STEP \"RUN pip install --no-cache-dir bmfx==9.9\": while running runtime: exit status 1\n";
+    let (s, c) = read(log);
+    assert_eq!(s.builder, Builder::Buildah);
+    let f = failing(&s);
+    assert_eq!(f.label.as_deref(), Some("[2/2] STEP 3/4"));
+    assert_eq!(f.instruction.as_deref(), Some("RUN"));
+    assert_eq!(f.command, "pip install --no-cache-dir bmfx==9.9");
+    assert_eq!(f.exit_code, Some(1));
+    let workdir = s
+        .steps
+        .iter()
+        .find(|st| st.label.as_deref() == Some("STEP 2/4"))
+        .unwrap();
+    assert_eq!(workdir.status, StepStatus::Done);
+    let err = c
+        .lines
+        .iter()
+        .find(|l| l.1.starts_with("ERROR: No matching"))
+        .unwrap();
+    assert_eq!(err.2.map(|i| i as usize), s.failing_step.map(|i| i.index()));
+    // Lines that only look alike are not steps.
+    let (s, _) = read(b"STEP one: warm up\n[1/2] loading\n--> not a commit\n");
+    assert!(s.steps.is_empty());
+    assert_eq!(s.builder, Builder::Plain);
+}
+
+#[test]
 fn tty_command_cut_at_the_terminal_width_is_completed_by_the_summary() {
     let log = b" => ERROR [4/9] RUN echo '  - bmfx' >> /tmp/environment.  14.1s\n\
 ------\n > [4/9] RUN echo '  - bmfx' >> /tmp/environment.yml && conda env create -f /tmp/environment.yml:\n\

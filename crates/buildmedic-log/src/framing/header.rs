@@ -106,6 +106,41 @@ pub fn legacy_step(s: &[u8]) -> Option<Header> {
     })
 }
 
+/// `STEP 3/7: RUN x` / `STEP 3: RUN x` (podman build, buildah), also after a stage's
+/// `[2/2] ` (kept in the label: `[2/2] STEP 3/7`).
+pub fn buildah_step(s: &[u8]) -> Option<Header> {
+    let mut at = 0;
+    if s.first() == Some(&b'[') {
+        let close = memchr::memchr(b']', &s[..s.len().min(16)])?;
+        if !s[1..close].iter().all(|b| b.is_ascii_digit() || *b == b'/') {
+            return None;
+        }
+        at = close + 1;
+        if s.get(at) != Some(&b' ') {
+            return None;
+        }
+        at += 1;
+    }
+    let rest = s[at..].strip_prefix(b"STEP ")?;
+    let n_at = s.len() - rest.len();
+    let n_end = digits(s, n_at, 1, 6)?;
+    let index = parse_u32(&s[n_at..n_end]);
+    let mut i = n_end;
+    if s.get(i) == Some(&b'/') {
+        i = digits(s, i + 1, 1, 6)?;
+    }
+    let label_end = i;
+    i = byte(s, i, b':')?;
+    let (instruction, command) = split_instruction(s, i);
+    instruction?;
+    Some(Header {
+        label: Some((0, label_end)),
+        instruction,
+        command,
+        index,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

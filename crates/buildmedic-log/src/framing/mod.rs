@@ -13,6 +13,7 @@
 //!
 //! Everything stateful is here; everything in the submodules' free functions is pure.
 
+mod buildah;
 mod buildkit;
 mod ci;
 pub mod header;
@@ -70,6 +71,8 @@ pub(crate) struct Framer {
     /// [`Wrapper::bit`]s of the capturers seen.
     pub wrappers: u8,
     pub builder_legacy: bool,
+    /// podman build / buildah step framing seen (`STEP 3/7: ...`).
+    pub builder_buildah: bool,
     pub builder_buildkit: bool,
     pub failures: Vec<VerdictLine>,
     pub successes: Vec<VerdictLine>,
@@ -310,7 +313,9 @@ impl Framer {
             return step;
         }
         let framed = match first {
+            b'S' if c.starts_with(b"STEP ") => self.buildah_step(c, flags),
             b'S' => self.legacy_s_line(c, flags),
+            b'[' => self.buildah_step(c, flags),
             // The legacy verdict indented by a CI page, else an indented framing line.
             b' ' => match self.legacy_command_failed(c, flags) {
                 Framed::Continue => self.indented_line(c, flags),
@@ -318,6 +323,7 @@ impl Framer {
             },
             b'=' | b'>' => self.indented_line(c, flags),
             b'-' if c.starts_with(b"------") => return self.dashes(c, flags),
+            b'-' if c.starts_with(b"--> ") => self.buildah_arrow(&c[4..], flags),
             b'D' if c.starts_with(b"Dockerfile:") && c[11..].iter().all(u8::is_ascii_digit) => {
                 *flags |= LineFlags::FRAMING;
                 self.code_frame = CodeFrame::Header;
@@ -328,10 +334,17 @@ impl Framer {
             b'R' => self.r_line(c, flags),
             // docker-compose's wrapping of the legacy verdict, else a BuildKit one.
             b'E' => match self.legacy_command_failed(c, flags) {
+                Framed::Continue => match self.buildah_failed(c, flags) {
+                    Framed::Continue => self.solve_failed(c, flags),
+                    framed => framed,
+                },
+                framed => framed,
+            },
+            b'e' => match self.buildah_failed(c, flags) {
                 Framed::Continue => self.solve_failed(c, flags),
                 framed => framed,
             },
-            b'e' | b'f' | b'b' => self.solve_failed(c, flags),
+            b'f' | b'b' => self.solve_failed(c, flags),
             b'#' => self.github_line(c, flags),
             b'P' => self.codebuild_phase(c, flags),
             b'F' => self.jenkins_finished(c, flags),
