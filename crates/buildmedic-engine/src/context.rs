@@ -211,20 +211,8 @@ fn image_operands(command: &str) -> Vec<String> {
                 && w[1..].bytes().all(|b| b"itdPq".contains(&b)))
     };
     let mut out = Vec::new();
-    for c in buildmedic_shell::commands(command) {
-        let Some(inv) = buildmedic_shell::invocation(&c) else {
-            continue;
-        };
-        if !matches!(
-            inv.program.as_str(),
-            "docker" | "podman" | "nerdctl" | "buildah"
-        ) {
-            continue;
-        }
-        let words: Vec<&str> = c.words[inv.index + 1..]
-            .iter()
-            .map(|w| w.value.as_str())
-            .collect();
+    for words in container_cli_calls(command) {
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
         let mut i = 0;
         if matches!(words.first(), Some(&"image" | &"container")) {
             i = 1;
@@ -253,23 +241,31 @@ fn image_operands(command: &str) -> Vec<String> {
     out
 }
 
+/// The words after the program of each container CLI call (docker, podman, nerdctl,
+/// buildah) in `command`.
+fn container_cli_calls(command: &str) -> impl Iterator<Item = Vec<String>> {
+    buildmedic_shell::commands(command)
+        .into_iter()
+        .filter_map(|c| {
+            let inv = buildmedic_shell::invocation(&c)?;
+            matches!(
+                inv.program.as_str(),
+                "docker" | "podman" | "nerdctl" | "buildah"
+            )
+            .then(|| {
+                c.words[inv.index + 1..]
+                    .iter()
+                    .map(|w| w.value.clone())
+                    .collect()
+            })
+        })
+}
+
 /// The `-f FILE` / `--file FILE` / `--file=FILE` of a `docker build` (also `docker buildx
 /// build`, `docker image build`, podman, buildah `bud`/`build`, nerdctl) in `command`.
 pub(crate) fn build_file_option(command: &str) -> Option<String> {
-    for c in buildmedic_shell::commands(command) {
-        let Some(inv) = buildmedic_shell::invocation(&c) else {
-            continue;
-        };
-        if !matches!(
-            inv.program.as_str(),
-            "docker" | "podman" | "nerdctl" | "buildah"
-        ) {
-            continue;
-        }
-        let words: Vec<&str> = c.words[inv.index + 1..]
-            .iter()
-            .map(|w| w.value.as_str())
-            .collect();
+    for words in container_cli_calls(command) {
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
         let Some(at) = words
             .iter()
             .position(|w| matches!(*w, "build" | "bud"))

@@ -37,15 +37,7 @@ impl Framer {
             return Framed::Continue;
         };
         *flags |= LineFlags::FRAMING;
-        let status = self.steps.status(id);
-        if rest.starts_with(b"Using cache") {
-            self.steps.set_status(id, StepStatus::Cached);
-        } else if rest.len() >= 12
-            && rest[..12].iter().all(u8::is_ascii_hexdigit)
-            && status == StepStatus::Running
-        {
-            self.steps.set_status(id, StepStatus::Done);
-        }
+        self.step_committed(id, rest);
         Framed::Step(Some(id))
     }
 

@@ -84,18 +84,22 @@ pub fn bracket_header(s: &[u8], at: usize) -> Option<Header> {
     })
 }
 
+/// `3/12` or `3` at `at`: the step's number and where the numbers end.
+fn step_number(s: &[u8], at: usize) -> Option<(Option<u32>, usize)> {
+    let n_end = digits(s, at, 1, 6)?;
+    let index = parse_u32(&s[at..n_end]);
+    let mut end = n_end;
+    if s.get(end) == Some(&b'/') {
+        end = digits(s, end + 1, 1, 6)?;
+    }
+    Some((index, end))
+}
+
 /// Legacy builder: `Step 3/12 : RUN cmd` (or `Step 3 : RUN cmd` from old dockers).
 pub fn legacy_step(s: &[u8]) -> Option<Header> {
     let rest = s.strip_prefix(b"Step ")?;
-    let at = s.len() - rest.len();
-    let n_end = digits(s, at, 1, 6)?;
-    let index = parse_u32(&s[at..n_end]);
-    let mut i = n_end;
-    if s.get(i) == Some(&b'/') {
-        i = digits(s, i + 1, 1, 6)?;
-    }
-    let label_end = i;
-    i = skip_spaces(s, i);
+    let (index, label_end) = step_number(s, s.len() - rest.len())?;
+    let mut i = skip_spaces(s, label_end);
     i = byte(s, i, b':')?;
     let (instruction, command) = split_instruction(s, i);
     Some(Header {
@@ -122,15 +126,8 @@ pub fn buildah_step(s: &[u8]) -> Option<Header> {
         at += 1;
     }
     let rest = s[at..].strip_prefix(b"STEP ")?;
-    let n_at = s.len() - rest.len();
-    let n_end = digits(s, n_at, 1, 6)?;
-    let index = parse_u32(&s[n_at..n_end]);
-    let mut i = n_end;
-    if s.get(i) == Some(&b'/') {
-        i = digits(s, i + 1, 1, 6)?;
-    }
-    let label_end = i;
-    i = byte(s, i, b':')?;
+    let (index, label_end) = step_number(s, s.len() - rest.len())?;
+    let i = byte(s, label_end, b':')?;
     let (instruction, command) = split_instruction(s, i);
     instruction?;
     Some(Header {

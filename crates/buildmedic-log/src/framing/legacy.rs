@@ -41,15 +41,20 @@ impl Framer {
         *flags |= LineFlags::FRAMING;
         self.builder_legacy = true;
         if let Some(id) = self.current_legacy {
-            let status = self.steps.status(id);
-            if rest.starts_with(b"Using cache") {
-                self.steps.set_status(id, StepStatus::Cached);
-            } else if rest.len() >= 12
-                && rest[..12].iter().all(u8::is_ascii_hexdigit)
-                && status == StepStatus::Running
-            {
-                self.steps.set_status(id, StepStatus::Done);
-            }
+            self.step_committed(id, rest);
+        }
+    }
+
+    /// What follows a step's commit arrow (legacy ` ---> `, buildah's `--> `): `Using cache`
+    /// marks step `id` cached, an image id (12 hex digits) marks a running step done.
+    pub(super) fn step_committed(&mut self, id: crate::steps::StepId, rest: &[u8]) {
+        if rest.starts_with(b"Using cache") {
+            self.steps.set_status(id, StepStatus::Cached);
+        } else if rest.len() >= 12
+            && rest[..12].iter().all(u8::is_ascii_hexdigit)
+            && self.steps.status(id) == StepStatus::Running
+        {
+            self.steps.set_status(id, StepStatus::Done);
         }
     }
 
