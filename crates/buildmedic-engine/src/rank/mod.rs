@@ -480,7 +480,24 @@ fn add_registries(
     f: &crate::diagnosis::Finding,
     max: usize,
 ) {
-    let found = registry_context(&f.entities, &f.evidence);
+    // The registries of the images the finding names and the hosts of its evidence's URLs;
+    // a finding about a host also gets the registries of the images its context names (the
+    // `docker pull X` whose layer download from a storage bucket failed).
+    let mut found = registry_context(&f.entities, &f.evidence);
+    if !found.is_empty()
+        && let Some(more) = context.get("image")
+    {
+        let mut images = f.entities.clone();
+        images
+            .entry("image".to_string())
+            .or_default()
+            .extend(more.iter().cloned());
+        for r in registry_context(&images, &[]) {
+            if !found.contains(&r) {
+                found.push(r);
+            }
+        }
+    }
     let list = context.entry("registry".to_string()).or_default();
     for r in found {
         let r = buildmedic_redact::redact(&r).into_owned();
