@@ -473,10 +473,7 @@ fn shell_script(cmd: &SimpleCommand, text: &str) -> Option<(String, Placement)> 
     let inv = invocation(cmd)?;
     let words = &cmd.words;
     if inv.program == "_dockerfile_shell.sh" {
-        let first = words.get(inv.index + 1)?;
-        let last = words.last()?;
-        let rest = text.get(first.range.start..last.range.end)?;
-        return Some((rest.to_string(), Placement::At(first.range.start)));
+        return rest_of_line(words, inv.index + 1, text);
     }
     if !matches!(inv.program.as_str(), "sh" | "bash" | "dash" | "zsh" | "ash") {
         return None;
@@ -486,7 +483,6 @@ fn shell_script(cmd: &SimpleCommand, text: &str) -> Option<(String, Placement)> 
         v.starts_with('-') && !v.starts_with("--") && v.contains('c')
     })?;
     let first = words.get(c + 1)?;
-    let last = words.last()?;
     if c + 2 == words.len() {
         // `sh -c 'script'`: the script is one word.
         let raw = text.get(first.range.clone())?;
@@ -503,7 +499,13 @@ fn shell_script(cmd: &SimpleCommand, text: &str) -> Option<(String, Placement)> 
         return Some((first.value.clone(), placement));
     }
     // `/bin/sh -c pip install x` as the legacy builder prints it: the rest of the line.
-    let rest = text.get(first.range.start..last.range.end)?;
+    rest_of_line(words, c + 1, text)
+}
+
+/// The text from word `from` to the command's end, as a script written verbatim there.
+fn rest_of_line(words: &[Word], from: usize, text: &str) -> Option<(String, Placement)> {
+    let first = words.get(from)?;
+    let rest = text.get(first.range.start..words.last()?.range.end)?;
     Some((rest.to_string(), Placement::At(first.range.start)))
 }
 

@@ -484,17 +484,11 @@ fn add_registries(
     // a finding about a host also gets the registries of the images its context names (the
     // `docker pull X` whose layer download from a storage bucket failed).
     let mut found = registry_context(&f.entities, &f.evidence);
-    if !found.is_empty()
-        && let Some(more) = context.get("image")
-    {
-        let mut images = f.entities.clone();
-        images
-            .entry("image".to_string())
-            .or_default()
-            .extend(more.iter().cloned());
-        for r in registry_context(&images, &[]) {
-            if !found.contains(&r) {
-                found.push(r);
+    if !found.is_empty() {
+        let images = context.get("image").into_iter().flatten();
+        for r in images.filter_map(|i| crate::context::image_registry(i)) {
+            if !found.iter().any(|have| have == r) {
+                found.push(r.to_string());
             }
         }
     }

@@ -74,11 +74,8 @@ impl Framer {
 /// Where the quoted step of a buildah verdict starts: `Error: building at STEP "`,
 /// `Error: error building at STEP "`, `error building at STEP "` (a CI's copy).
 fn buildah_verdict(c: &[u8]) -> Option<usize> {
-    let rest = c
-        .strip_prefix(b"Error: ")
-        .unwrap_or(c)
-        .strip_prefix(b"error ")
-        .unwrap_or_else(|| c.strip_prefix(b"Error: ").unwrap_or(c));
+    let rest = c.strip_prefix(b"Error: ").unwrap_or(c);
+    let rest = rest.strip_prefix(b"error ").unwrap_or(rest);
     rest.starts_with(AT_STEP)
         .then(|| c.len() - rest.len() + AT_STEP.len())
 }
